@@ -1,0 +1,73 @@
+"""spinerules: clinical decision support rules for massage therapy in lumbar spine conditions.
+
+import spinerules
+kb = spinerules.load("herniation")
+res = kb.evaluate({"condition": "herniation", "phase": "acute"})
+res.verdict("manual_pressure")      # Verdict.CONTRAINDICATED
+res.reasons("manual_pressure")      # the rules behind it, with their citations
+"""
+
+from __future__ import annotations
+
+from .api import compile_text, load, load_all, load_path, rulesets
+from .errors import (
+    DuplicateError,
+    FactError,
+    ImportCycleError,
+    ImportNotFoundError,
+    RangeError,
+    RulesError,
+    RulesErrors,
+    RulesSyntaxError,
+    SpinerulesError,
+    TypeMismatchError,
+    UndefinedNameError,
+    UnknownNameError,
+)
+from .kb import KnowledgeBase
+from .result import (
+    Advice,
+    Assessment,
+    Disagreement,
+    MissingFact,
+    Override,
+    Reason,
+    Referral,
+    Requirement,
+    Result,
+    Verdict,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Advice",
+    "Assessment",
+    "Disagreement",
+    "DuplicateError",
+    "FactError",
+    "ImportCycleError",
+    "ImportNotFoundError",
+    "KnowledgeBase",
+    "MissingFact",
+    "Override",
+    "RangeError",
+    "Reason",
+    "Referral",
+    "Requirement",
+    "Result",
+    "RulesError",
+    "RulesErrors",
+    "RulesSyntaxError",
+    "SpinerulesError",
+    "TypeMismatchError",
+    "UndefinedNameError",
+    "UnknownNameError",
+    "Verdict",
+    "__version__",
+    "compile_text",
+    "load",
+    "load_all",
+    "load_path",
+    "rulesets",
+]

@@ -1,0 +1,126 @@
+"""Checking a patient profile against a knowledge base's facts, before any rule sees it.
+
+A missing key or `None` means unknown. Anything else must fit the fact exactly, or `FactError`
+says which fact is wrong and what it accepts: nothing is ever silently treated as missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .errors import FactError
+from .schema import Fact, FactKind
+from .suggest import did_you_mean
+
+__all__ = ["Normal", "denormalize", "normalize", "parse_value"]
+
+#: A normalised value: enum -> str, ordered -> rank (int), int -> int, bool -> bool,
+#: set -> frozenset[str], unknown -> None.
+Normal = str | int | bool | frozenset[str] | None
+
+
+def normalize(
+    facts: Mapping[str, Fact], slots: tuple[str, ...], profile: Mapping[str, Any]
+) -> tuple[Normal, ...]:
+    """The profile as one value per slot (declaration order), checked."""
+    if not isinstance(profile, Mapping):
+        raise FactError(
+            "<profile>",
+            f"a profile must be a mapping from fact names to values, not {type(profile).__name__}",
+        )
+    for key in profile:
+        if key not in facts:
+            hint = did_you_mean(str(key), facts)
+            raise FactError(
+                str(key),
+                f"unknown fact `{key}`" + (f" ({hint})" if hint else ""),
+                ", ".join(slots),
+            )
+    return tuple(_one(facts[name], profile.get(name)) for name in slots)
+
+
+def _one(fact: Fact, value: Any) -> Normal:
+    if value is None:
+        return None
+    kind = fact.kind
+    if kind is FactKind.BOOL:
+        if isinstance(value, bool):
+            return value
+        raise _wrong(fact, value)
+    if kind is FactKind.INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _wrong(fact, value)
+        assert fact.low is not None and fact.high is not None
+        if not fact.low <= value <= fact.high:
+            raise FactError(
+                fact.name, f"{value} is outside the range of `{fact.name}`", fact.allowed()
+            )
+        return value
+    if kind is FactKind.SET:
+        if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+            raise _wrong(fact, value)
+        items = list(value)
+        for item in items:
+            _member(fact, item)
+        return frozenset(items)
+    _member(fact, value)
+    return fact.values.index(value) if kind is FactKind.ORDERED else value
+
+
+def _member(fact: Fact, value: Any) -> None:
+    if not isinstance(value, str):
+        raise _wrong(fact, value)
+    if value not in fact.values:
+        hint = did_you_mean(value, fact.values)
+        raise FactError(
+            fact.name,
+            f"`{value}` is not a value of `{fact.name}`" + (f" ({hint})" if hint else ""),
+            fact.allowed(),
+        )
+
+
+def _wrong(fact: Fact, value: Any) -> FactError:
+    return FactError(
+        fact.name,
+        f"`{fact.name}` got {type(value).__name__} `{value!r}`",
+        fact.allowed(),
+    )
+
+
+def denormalize(fact: Fact, value: Normal) -> Any:
+    """A normalised value back to what a user writes (JSON-ready; sets as sorted lists)."""
+    if value is None:
+        return None
+    if fact.kind is FactKind.ORDERED:
+        assert isinstance(value, int)
+        return fact.values[value]
+    if isinstance(value, frozenset):
+        return sorted(value, key=fact.values.index)
+    return value
+
+
+def parse_value(fact: Fact, text: str) -> Any:
+    """A value written as text (command line, CSV) in the type `normalize` expects.
+
+    Sets are comma separated (empty text is the empty set); bools are true/false/yes/no; an empty
+    text for any other kind, or `unknown`, means unknown.
+    """
+    raw = text.strip()
+    if fact.kind is FactKind.SET:
+        return [] if raw in ("", "none", "{}") else [p.strip() for p in raw.strip("{}").split(",")]
+    if raw in ("", "unknown"):
+        return None
+    if fact.kind is FactKind.BOOL:
+        lowered = raw.lower()
+        if lowered in ("true", "yes"):
+            return True
+        if lowered in ("false", "no"):
+            return False
+        raise FactError(fact.name, f"`{fact.name}` got `{raw}`", "true or false")
+    if fact.kind is FactKind.INT:
+        try:
+            return int(raw, 10)
+        except ValueError:
+            raise FactError(fact.name, f"`{fact.name}` got `{raw}`", fact.allowed()) from None
+    return raw

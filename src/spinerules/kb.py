@@ -1,0 +1,142 @@
+"""`KnowledgeBase`: a validated, compiled rule base that answers questions about patients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import cached_property
+from typing import Any
+
+from .compile import Program, compile_model
+from .errors import UnknownNameError
+from .evaluate import run
+from .facts import Normal, denormalize, normalize
+from .nodes import TestNode
+from .result import Reason, Result
+from .schema import Fact, Model, Node, Rule, RulesetInfo, RulesWarning
+from .suggest import did_you_mean
+
+__all__ = ["KnowledgeBase"]
+
+
+class KnowledgeBase:
+    """Immutable and thread-safe: evaluate as many patients as you like, from any thread."""
+
+    def __init__(self, model: Model) -> None:
+        self._model = model
+        self._program = compile_model(model)
+        self.technique_index = {t: i for i, t in enumerate(self._program.techniques)}
+        self.site_index = {s: i for i, s in enumerate(self._program.sites)}
+        #: technique -> itself and its ancestors: the names whose actions reach it
+        self.reach = {
+            name: frozenset([name, *node.ancestors]) for name, node in model.techniques.items()
+        }
+        self._reasons: dict[tuple[int, int], Reason] = {}
+
+    # ---- the schema, for other software and test generators -------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._model.name
+
+    @property
+    def model(self) -> Model:
+        return self._model
+
+    @property
+    def program(self) -> Program:
+        return self._program
+
+    @property
+    def facts(self) -> Mapping[str, Fact]:
+        return self._model.facts
+
+    @property
+    def techniques(self) -> Mapping[str, Node]:
+        return self._model.techniques
+
+    @property
+    def sites(self) -> Mapping[str, Node]:
+        return self._model.sites
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self._model.rules
+
+    @property
+    def rulesets(self) -> tuple[RulesetInfo, ...]:
+        """Each file in the knowledge base: name, document, version, review date, studies."""
+        return self._model.rulesets
+
+    @property
+    def tests(self) -> tuple[tuple[str, TestNode], ...]:
+        """The in-file tests, with the ruleset each belongs to."""
+        return self._model.tests
+
+    @property
+    def warnings(self) -> tuple[RulesWarning, ...]:
+        return self._model.warnings
+
+    @cached_property
+    def rule_index(self) -> Mapping[str, int]:
+        return {rule.id: i for i, rule in enumerate(self._model.rules)}
+
+    # ---- evaluation -----------------------------------------------------------------------
+
+    def check(self, facts: Mapping[str, Any]) -> tuple[Normal, ...]:
+        """The profile checked and normalised (raises `FactError`)."""
+        return normalize(self._model.facts, self._program.slots, facts)
+
+    def evaluate(self, facts: Mapping[str, Any]) -> Result:
+        """Verdicts and their reasons for one patient. Missing keys and `None` mean unknown."""
+        values = self.check(facts)
+        fired, pending = run(self._program, values)
+        return Result(self, values, fired, pending)
+
+    def evaluate_many(self, profiles: Iterable[Mapping[str, Any]]) -> list[Result]:
+        return [self.evaluate(p) for p in profiles]
+
+    # ---- helpers for Result ---------------------------------------------------------------
+
+    def reason(self, r: int, a: int) -> Reason:
+        key = (r, a)
+        found = self._reasons.get(key)
+        if found is None:
+            rule = self._model.rules[r]
+            action = rule.actions[a]
+            cite = rule.cites[0] if rule.cites else None
+            found = Reason(
+                rule_id=rule.id,
+                action=action.describe(),
+                kind=action.kind.value,
+                technique=action.technique,
+                site=action.site,
+                note=action.note,
+                text=rule.because,
+                ruleset=rule.ruleset,
+                document=rule.document,
+                section=cite.section if cite else None,
+                quote=cite.quote if cite else None,
+                location=rule.location,
+            )
+            self._reasons[key] = found
+        return found
+
+    def unknown_name(self, kind: str, name: str) -> UnknownNameError:
+        table: Mapping[str, object] = self.techniques if kind == "technique" else self.sites
+        hint = did_you_mean(name, table)
+        return UnknownNameError(
+            f"`{self.name}` has no {kind} `{name}`" + (f"; {hint}" if hint else "")
+        )
+
+    def facts_as_given(self, values: tuple[Normal, ...]) -> dict[str, Any]:
+        return {
+            name: denormalize(self._model.facts[name], v)
+            for name, v in zip(self._program.slots, values, strict=True)
+            if v is not None
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"<KnowledgeBase {self.name}: {len(self.rules)} rules, {len(self.facts)} facts, "
+            f"{len(self.techniques)} techniques>"
+        )

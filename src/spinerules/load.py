@@ -1,0 +1,122 @@
+"""Finding and reading files: `use` imports, shipped rulesets, cycles, and the import sandbox.
+
+`load_modules(root)` parses the root source and every file it reaches through `use`, and returns
+them imports-first, each file once. A `use "path"` may only reach files inside the importing
+file's folder tree; `use NAME` only the shipped rulesets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import nodes as n
+from ._resources import rulesets_dir
+from .errors import ImportCycleError, ImportNotFoundError, RulesError, raise_all
+from .parse import parse
+from .source import Source
+from .suggest import did_you_mean
+
+__all__ = ["load_modules", "read_source", "shipped_names", "shipped_path"]
+
+
+def shipped_names() -> tuple[str, ...]:
+    """Names of the shipped rulesets, sorted."""
+    return tuple(sorted(p.stem for p in rulesets_dir().glob("*.rules")))
+
+
+def shipped_path(name: str) -> Path | None:
+    path = rulesets_dir() / f"{name}.rules"
+    return path if name in shipped_names() else None
+
+
+def read_source(path: Path, name: str | None = None) -> Source:
+    text = path.read_text(encoding="utf-8")
+    return Source(name=name or str(path), text=text, path=path.resolve())
+
+
+def load_modules(root: Source, base_dir: Path | None = None) -> tuple[n.Module, ...]:
+    """The root and every file it uses, imports first. Raises every error found in any file."""
+    loader = _Loader(base_dir)
+    loader.visit(root, stack=())
+    raise_all(loader.errors)
+    return tuple(loader.order)
+
+
+class _Loader:
+    def __init__(self, base_dir: Path | None) -> None:
+        self.base_dir = base_dir.resolve() if base_dir else None
+        self.order: list[n.Module] = []
+        self.done: set[Path] = set()
+        self.errors: list[RulesError] = []
+
+    def visit(self, source: Source, stack: tuple[Path, ...]) -> None:
+        try:
+            module = parse(source)
+        except RulesError as exc:
+            self.errors.extend(exc.errors)
+            return
+        key = source.path
+        here = stack + ((key,) if key else ())
+        for stmt in module.statements:
+            if not isinstance(stmt, n.UseDecl):
+                continue
+            path = self.resolve(stmt, source)
+            if path is None:
+                continue
+            if path in here:
+                chain = " -> ".join(p.name for p in (*here[here.index(path) :], path))
+                self.errors.append(
+                    ImportCycleError(
+                        f"import cycle: {chain}", stmt.span, "remove one of the `use`s"
+                    )
+                )
+                continue
+            if path in self.done:
+                continue
+            display = stmt.target if not stmt.is_path else str(path)
+            self.visit(read_source(path, display), here)
+        if key:
+            self.done.add(key)
+        self.order.append(module)
+
+    def resolve(self, use: n.UseDecl, source: Source) -> Path | None:
+        if not use.is_path:
+            path = shipped_path(use.target)
+            if path is None:
+                self.errors.append(
+                    ImportNotFoundError(
+                        f"no shipped ruleset named `{use.target}`",
+                        use.span,
+                        did_you_mean(use.target, shipped_names())
+                        or f"shipped rulesets: {', '.join(shipped_names())}; "
+                        'a file needs quotes: `use "file.rules"`',
+                    )
+                )
+            return path.resolve() if path else None
+        folder = source.path.parent if source.path else self.base_dir
+        if folder is None:
+            self.errors.append(
+                ImportNotFoundError(
+                    f"cannot import `{use.target}`: this text has no folder to look in",
+                    use.span,
+                    "load the text from a file, or pass `base_dir=`",
+                )
+            )
+            return None
+        folder = folder.resolve()
+        target = (folder / use.target).resolve()
+        if not (target.is_relative_to(folder) or target.is_relative_to(rulesets_dir().resolve())):
+            self.errors.append(
+                ImportNotFoundError(
+                    f"`{use.target}` is outside the folder of the importing file",
+                    use.span,
+                    "a `use` may only reach files in the importing file's folder or below it",
+                )
+            )
+            return None
+        if not target.is_file():
+            self.errors.append(
+                ImportNotFoundError(f"no file `{use.target}` (looked for {target})", use.span)
+            )
+            return None
+        return target

@@ -1,0 +1,146 @@
+"""Conditions lowered to slots, and Kleene's three-valued logic over them.
+
+`lower(cond, facts, slot_of)` resolves names to slot numbers, ordered values to ranks and value
+sets to frozensets. `kleene(cond, values)` is the reference semantics (true, false, or None for
+unknown); the compiler's generated two-valued code must agree with it on complete profiles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import attrs
+
+from . import nodes as n
+from .facts import Normal
+from .schema import Fact, FactKind
+from .unparse import condition_text
+
+__all__ = ["Atom", "Junction", "Lowered", "kleene", "lower", "slots_of"]
+
+
+@attrs.frozen
+class Atom:
+    """One test of one slot. `op`: eq ne lt le gt ge in nin has any all known unknown true."""
+
+    op: str
+    slot: int
+    arg: object
+    text: str  # as written, for explanations
+
+
+@attrs.frozen
+class Junction:
+    """`and`, `or` (several parts) or `not` (one part)."""
+
+    op: str
+    parts: tuple[Lowered, ...]
+
+
+Lowered = Atom | Junction
+
+_FLIP = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "=": "eq", "!=": "ne"}
+
+
+def lower(cond: n.Condition, facts: Mapping[str, Fact], slot_of: Mapping[str, int]) -> Lowered:
+    if isinstance(cond, n.And | n.Or):
+        op = "and" if isinstance(cond, n.And) else "or"
+        return Junction(op, tuple(lower(c, facts, slot_of) for c in cond.operands))
+    if isinstance(cond, n.Not):
+        return Junction("not", (lower(cond.operand, facts, slot_of),))
+    fact = facts[cond.fact.name]
+    slot = slot_of[fact.name]
+    text = condition_text(cond)
+
+    def val(lit: n.Literal) -> object:
+        if fact.kind is FactKind.ORDERED:
+            return fact.values.index(str(lit.value))
+        return lit.value
+
+    if isinstance(cond, n.Compare):
+        return Atom(_FLIP[cond.op], slot, val(cond.value), text)
+    if isinstance(cond, n.InSet):
+        return Atom(
+            "nin" if cond.negated else "in", slot, frozenset(val(v) for v in cond.values), text
+        )
+    if isinstance(cond, n.Has):
+        values = frozenset(str(v.value) for v in cond.values)
+        if cond.mode == "one":
+            return Atom("has", slot, next(iter(values)), text)
+        return Atom(cond.mode, slot, values, text)
+    if isinstance(cond, n.Known):
+        return Atom("known" if cond.known else "unknown", slot, None, text)
+    return Atom("true", slot, None, text)
+
+
+def slots_of(cond: Lowered) -> tuple[int, ...]:
+    """The slots a condition reads, each once, in order."""
+    if isinstance(cond, Atom):
+        return (cond.slot,)
+    return tuple(dict.fromkeys(s for p in cond.parts for s in slots_of(p)))
+
+
+def atom2(atom: Atom, value: Normal) -> bool:
+    """An atom on a known value."""
+    op, arg = atom.op, atom.arg
+    if op == "known":
+        return True
+    if op == "unknown":
+        return False
+    if op == "eq":
+        return value == arg
+    if op == "ne":
+        return value != arg
+    if op == "true":
+        return value is True
+    if op == "in":
+        return value in arg  # type: ignore[operator]
+    if op == "nin":
+        return value not in arg  # type: ignore[operator]
+    if op == "has":
+        return arg in value  # type: ignore[operator]
+    if op == "any":
+        return not arg.isdisjoint(value)  # type: ignore[attr-defined]
+    if op == "all":
+        return arg <= value  # type: ignore[operator]
+    assert isinstance(value, int) and isinstance(arg, int)
+    if op == "lt":
+        return value < arg
+    if op == "le":
+        return value <= arg
+    if op == "gt":
+        return value > arg
+    return value >= arg
+
+
+def kleene(cond: Lowered, values: Sequence[Normal]) -> bool | None:
+    """Strong Kleene logic: None is unknown; `known`/`unknown` tests are never unknown."""
+    if isinstance(cond, Atom):
+        value = values[cond.slot]
+        if value is None:
+            if cond.op == "known":
+                return False
+            if cond.op == "unknown":
+                return True
+            return None
+        return atom2(cond, value)
+    if cond.op == "not":
+        inner = kleene(cond.parts[0], values)
+        return None if inner is None else not inner
+    if cond.op == "and":
+        result: bool | None = True
+        for part in cond.parts:
+            got = kleene(part, values)
+            if got is False:
+                return False
+            if got is None:
+                result = None
+        return result
+    result = False
+    for part in cond.parts:
+        got = kleene(part, values)
+        if got is True:
+            return True
+        if got is None:
+            result = None
+    return result

@@ -1,0 +1,389 @@
+"""The syntax tree of a rules file: frozen attrs classes, tuple children, a `Span` on every node.
+
+These nodes say what was written, not whether it makes sense: names are not yet resolved and
+types not yet checked (that is `validate.py`'s job).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import attrs
+
+from .source import Source, Span
+
+__all__ = [
+    "Action",
+    "Advise",
+    "And",
+    "Cite",
+    "Compare",
+    "Condition",
+    "DocumentDecl",
+    "ExpectDisagreement",
+    "ExpectFires",
+    "ExpectMissing",
+    "ExpectReferral",
+    "ExpectRequirement",
+    "ExpectVerdict",
+    "Expectation",
+    "FactDecl",
+    "Given",
+    "Has",
+    "Ident",
+    "InSet",
+    "Known",
+    "Literal",
+    "Module",
+    "Not",
+    "Or",
+    "Refer",
+    "Require",
+    "ReviewedDecl",
+    "RuleNode",
+    "RulesetDecl",
+    "SiteDecl",
+    "Statement",
+    "StudyDecl",
+    "TechniqueDecl",
+    "TestNode",
+    "Truthy",
+    "UseDecl",
+    "VerdictAction",
+    "VersionDecl",
+]
+
+Value = str | int | bool
+
+
+@attrs.frozen
+class Ident:
+    """A name as written, with where it was written."""
+
+    name: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Literal:
+    """A value as written: a name (enum value), an int, or true/false."""
+
+    value: Value
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+# ---- conditions -----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Compare:
+    """`fact OP value` with OP one of = != < <= > >=."""
+
+    fact: Ident
+    op: str
+    value: Literal
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class InSet:
+    """`fact in {..}`, or `fact not in {..}` when `negated`."""
+
+    fact: Ident
+    values: tuple[Literal, ...]
+    negated: bool
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Has:
+    """`set has v` (mode "one"), `set has any {..}`, `set has all {..}`."""
+
+    fact: Ident
+    mode: str
+    values: tuple[Literal, ...]
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Known:
+    """`fact is known` (known=True) or `fact is unknown` (known=False)."""
+
+    fact: Ident
+    known: bool
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Truthy:
+    """A bare bool fact: true when the fact is true."""
+
+    fact: Ident
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Not:
+    operand: Condition
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class And:
+    operands: tuple[Condition, ...]
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Or:
+    operands: tuple[Condition, ...]
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+Condition = Compare | InSet | Has | Known | Truthy | Not | And | Or
+
+
+# ---- actions --------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class VerdictAction:
+    """`contraindicate|caution|recommend|allow TARGETS [at SITES] ["note"]`."""
+
+    verb: str
+    techniques: tuple[Ident, ...]
+    sites: tuple[Ident, ...]
+    note: str | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Refer:
+    """`refer urgent|routine "to whom"`."""
+
+    urgency: str
+    to: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Require:
+    """`require NAME ["text"]`."""
+
+    name: Ident
+    text: str | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Advise:
+    """`advise "text"`."""
+
+    text: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+Action = VerdictAction | Refer | Require | Advise
+
+
+@attrs.frozen
+class Cite:
+    """`cite ["section"] quote "verbatim text"`."""
+
+    section: str | None
+    quote: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class RuleNode:
+    """`[rule ID:] if COND then ACTIONS [because ...] [cite ...]*`."""
+
+    id: Ident | None
+    condition: Condition
+    actions: tuple[Action, ...]
+    because: str | None
+    cites: tuple[Cite, ...]
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+# ---- header and declarations ------------------------------------------------------------------
+
+
+@attrs.frozen
+class RulesetDecl:
+    name: Ident
+    title: str | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class DocumentDecl:
+    document: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class VersionDecl:
+    version: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class ReviewedDecl:
+    date: datetime.date
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class StudyDecl:
+    study: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class UseDecl:
+    """`use NAME` (a shipped ruleset, `is_path` False) or `use "path"` (a file)."""
+
+    target: str
+    is_path: bool
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class FactDecl:
+    """`fact NAME: TYPE ["description"]`.
+
+    `kind` is one of "enum", "ordered", "int", "bool", "set"; `values` lists the enum, ordered
+    (lowest first) or set values; `low`/`high` bound an int.
+    """
+
+    name: Ident
+    kind: str
+    values: tuple[Ident, ...]
+    low: Literal | None
+    high: Literal | None
+    description: str | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class TechniqueDecl:
+    name: Ident
+    parent: Ident | None
+    description: str | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class SiteDecl:
+    name: Ident
+    parent: Ident | None
+    description: str | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+# ---- in-file tests --------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Given:
+    """`fact = value` in a test; a set fact's value is a tuple of literals."""
+
+    fact: Ident
+    value: Literal | tuple[Literal, ...]
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class ExpectVerdict:
+    verdict: str
+    technique: Ident
+    site: Ident | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class ExpectReferral:
+    """`referral none` (urgency None) or `referral urgent|routine`."""
+
+    urgency: str | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class ExpectRequirement:
+    """`requirement none` (name None) or `requirement NAME`."""
+
+    name: Ident | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class ExpectMissing:
+    fact: Ident
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class ExpectDisagreement:
+    technique: Ident
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class ExpectFires:
+    rule: Ident
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+Expectation = (
+    ExpectVerdict
+    | ExpectReferral
+    | ExpectRequirement
+    | ExpectMissing
+    | ExpectDisagreement
+    | ExpectFires
+)
+
+
+@attrs.frozen
+class TestNode:
+    name: str
+    givens: tuple[Given, ...]
+    expectations: tuple[Expectation, ...]
+    span: Span = attrs.field(eq=False, repr=False)
+
+    __test__ = False  # not a pytest test class
+
+
+Statement = (
+    RulesetDecl
+    | DocumentDecl
+    | VersionDecl
+    | ReviewedDecl
+    | StudyDecl
+    | UseDecl
+    | FactDecl
+    | TechniqueDecl
+    | SiteDecl
+    | RuleNode
+    | TestNode
+)
+
+
+@attrs.frozen
+class Comment:
+    """A `#` comment, kept so that the formatter can put it back."""
+
+    text: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen(eq=False)
+class Module:
+    """One parsed file: its statements in order, and its comments."""
+
+    source: Source
+    statements: tuple[Statement, ...]
+    comments: tuple[Comment, ...]

@@ -1,0 +1,502 @@
+"""What an evaluation returns: verdicts, and everything needed to explain them.
+
+All classes here are immutable. `Result` computes its explanations lazily from the fired and
+pending rules, so screening that only asks for verdicts does not pay for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from .schema import ActionKind, Rule
+
+if TYPE_CHECKING:
+    from .facts import Normal
+    from .kb import KnowledgeBase
+
+__all__ = [
+    "Advice",
+    "Assessment",
+    "Disagreement",
+    "MissingFact",
+    "Override",
+    "Reason",
+    "Referral",
+    "Requirement",
+    "Result",
+    "Verdict",
+]
+
+
+class Verdict(StrEnum):
+    """A technique's verdict; compare with `Verdict.CONTRAINDICATED` or the plain string."""
+
+    CONTRAINDICATED = "contraindicated"
+    CAUTION = "caution"
+    RECOMMENDED = "recommended"
+    ALLOWED = "allowed"
+    UNASSESSED = "unassessed"
+    UNDETERMINED = "undetermined"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def level(self) -> int:
+        """How restrictive: 4 contraindicated ... 0 unassessed; undetermined is -1."""
+        return _LEVEL_OF[self]
+
+
+_BY_LEVEL = (
+    Verdict.UNASSESSED,
+    Verdict.ALLOWED,
+    Verdict.RECOMMENDED,
+    Verdict.CAUTION,
+    Verdict.CONTRAINDICATED,
+)
+_LEVEL_OF = {v: i for i, v in enumerate(_BY_LEVEL)} | {Verdict.UNDETERMINED: -1}
+
+
+def verdict_of(level: int) -> Verdict:
+    return _BY_LEVEL[level]
+
+
+@attrs.frozen
+class Reason:
+    """One fired (or pending) rule's action, with where it comes from."""
+
+    rule_id: str
+    action: str  # as written: "contraindicate massage at lumbar_spine"
+    kind: str  # contraindicate, caution, recommend, allow, refer, require, advise
+    technique: str | None
+    site: str | None
+    note: str | None
+    text: str | None  # the rule's `because`
+    ruleset: str
+    document: str | None
+    section: str | None
+    quote: str | None
+    location: str  # file:line
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class Override:
+    """A permissive action that fired but lost to more restrictive ones."""
+
+    permissive: Reason
+    by: tuple[Reason, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"permissive": self.permissive.to_dict(), "by": [r.to_dict() for r in self.by]}
+
+
+@attrs.frozen
+class Disagreement:
+    """Two documents disagree about a technique for this patient: one recommends or allows it,
+    the other cautions or contraindicates it."""
+
+    technique: str
+    site: str | None
+    permissive: Reason
+    restrictive: Reason
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "technique": self.technique,
+            "site": self.site,
+            "permissive": self.permissive.to_dict(),
+            "restrictive": self.restrictive.to_dict(),
+        }
+
+
+@attrs.frozen
+class Referral:
+    urgency: str  # urgent | routine
+    to: str
+    reason: Reason
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"urgency": self.urgency, "to": self.to, "reason": self.reason.to_dict()}
+
+
+@attrs.frozen
+class Requirement:
+    name: str
+    text: str | None
+    reason: Reason
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "text": self.text, "reason": self.reason.to_dict()}
+
+
+@attrs.frozen
+class Advice:
+    text: str
+    reason: Reason
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "reason": self.reason.to_dict()}
+
+
+@attrs.frozen
+class MissingFact:
+    """A question to ask next: an unknown fact that could change the result."""
+
+    fact: str
+    kind: str
+    allowed: str  # in words
+    values: tuple[str, ...]  # the enum/ordered/set values, or () for ints and bools
+    description: str | None
+    rules: tuple[str, ...]  # pending rules waiting for it
+    stakes: str  # the most serious thing it could trigger, e.g. "contraindicate"
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class Assessment:
+    """Everything behind one technique's verdict (optionally at a site)."""
+
+    technique: str
+    site: str | None
+    verdict: Verdict
+    floor: Verdict  # what the fired rules decide
+    ceiling: Verdict  # the most restrictive the pending rules could make it
+    reasons: tuple[Reason, ...]  # fired actions at the deciding level
+    fired: tuple[Reason, ...]  # every fired action reaching it
+    pending: tuple[Reason, ...]  # pending actions that could make it more restrictive
+    overridden: tuple[Override, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "technique": self.technique,
+            "site": self.site,
+            "verdict": self.verdict.value,
+            "floor": self.floor.value,
+            "ceiling": self.ceiling.value,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "pending": [r.to_dict() for r in self.pending],
+            "overridden": [o.to_dict() for o in self.overridden],
+        }
+
+
+_STAKES = {
+    ActionKind.CONTRAINDICATE: 4,
+    ActionKind.CAUTION: 3,
+    ActionKind.REQUIRE: 3,
+    ActionKind.RECOMMEND: 2,
+    ActionKind.ALLOW: 1,
+    ActionKind.ADVISE: 1,
+}
+
+
+def _stakes(kind: ActionKind, urgency: str | None) -> int:
+    if kind is ActionKind.REFER:
+        return 4 if urgency == "urgent" else 2
+    return _STAKES[kind]
+
+
+class Result:
+    """The answer for one patient. Immutable; explanations are computed on first use."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        values: tuple[Normal, ...],
+        fired: tuple[int, ...],
+        pending: tuple[int, ...],
+    ) -> None:
+        self._kb = kb
+        self._values = values
+        self._fired = fired
+        self._pending = pending
+
+    # ---- verdicts -------------------------------------------------------------------------
+
+    @property
+    def knowledge_base(self) -> KnowledgeBase:
+        return self._kb
+
+    @cached_property
+    def _levels(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(floor, ceiling) level per technique, unqualified actions only."""
+        prog = self._kb.program
+        floor = [0] * len(prog.techniques)
+        for r in self._fired:
+            for t, lvl in prog.effects[r]:
+                if lvl > floor[t]:
+                    floor[t] = lvl
+        ceiling = list(floor)
+        for r in self._pending:
+            for t, lvl in prog.effects[r]:
+                if lvl > ceiling[t]:
+                    ceiling[t] = lvl
+        return tuple(floor), tuple(ceiling)
+
+    def _t(self, technique: str) -> int:
+        index = self._kb.technique_index.get(technique)
+        if index is None:
+            raise self._kb.unknown_name("technique", technique)
+        return index
+
+    def _s(self, site: str) -> int:
+        index = self._kb.site_index.get(site)
+        if index is None:
+            raise self._kb.unknown_name("site", site)
+        return index
+
+    def _floor_ceiling(self, t: int, at: str | None) -> tuple[int, int]:
+        floor, ceiling = self._levels
+        lo, hi = floor[t], ceiling[t]
+        if at is None:
+            return lo, hi
+        scope = self._kb.program.site_scope[self._s(at)]
+        effects = self._kb.program.site_effects
+        for r in self._fired:
+            for tt, s, lvl in effects[r]:
+                if tt == t and s in scope:
+                    lo = max(lo, lvl)
+                    hi = max(hi, lvl)
+        for r in self._pending:
+            for tt, s, lvl in effects[r]:
+                if tt == t and s in scope:
+                    hi = max(hi, lvl)
+        return lo, hi
+
+    def verdict(self, technique: str, at: str | None = None) -> Verdict:
+        """The technique's verdict; with `at`, counting actions at that site and its ancestors."""
+        lo, hi = self._floor_ceiling(self._t(technique), at)
+        return Verdict.UNDETERMINED if hi > lo else _BY_LEVEL[lo]
+
+    def verdicts(self) -> dict[str, Verdict]:
+        """Every technique's verdict (no site), in declaration order."""
+        floor, ceiling = self._levels
+        return {
+            name: Verdict.UNDETERMINED if ceiling[i] > floor[i] else _BY_LEVEL[floor[i]]
+            for i, name in enumerate(self._kb.program.techniques)
+        }
+
+    def site_verdicts(self, technique: str) -> dict[str, Verdict]:
+        """The technique's verdict at each site where some fired or pending rule speaks of it."""
+        t = self._t(technique)
+        prog = self._kb.program
+        named = {
+            s
+            for r in (*self._fired, *self._pending)
+            for tt, s, _ in prog.site_effects[r]
+            if tt == t
+        }
+        affected = [i for i, scope in enumerate(prog.site_scope) if scope & named]
+        return {prog.sites[i]: self.verdict(technique, at=prog.sites[i]) for i in affected}
+
+    # ---- explanations ---------------------------------------------------------------------
+
+    def _reason(self, r: int, a: int) -> Reason:
+        return self._kb.reason(r, a)
+
+    def _reaching(self, rules: tuple[int, ...], technique: str, at: str | None) -> list[Reason]:
+        kb = self._kb
+        model_rules = kb.model.rules
+        reach = kb.reach[technique]
+        scope: frozenset[str] = frozenset()
+        if at is not None:
+            site = kb.model.sites[at]
+            scope = frozenset([at, *site.ancestors])
+        out: list[Reason] = []
+        for r in rules:
+            for a, action in enumerate(model_rules[r].actions):
+                if not action.level or action.technique not in reach:
+                    continue
+                if action.site is None or action.site in scope:
+                    out.append(self._reason(r, a))
+        return out
+
+    def assessment(self, technique: str, at: str | None = None) -> Assessment:
+        """The verdict with everything behind it: fired, pending and overridden actions."""
+        lo, hi = self._floor_ceiling(self._t(technique), at)
+        fired = self._reaching(self._fired, technique, at)
+        pending = [r for r in self._reaching(self._pending, technique, at) if _level(r) > lo]
+        deciding = tuple(r for r in fired if _level(r) == lo) if lo else ()
+        overridden: tuple[Override, ...] = ()
+        if lo >= 3:
+            overridden = tuple(Override(r, deciding) for r in fired if _level(r) <= 2)
+        return Assessment(
+            technique=technique,
+            site=at,
+            verdict=Verdict.UNDETERMINED if hi > lo else _BY_LEVEL[lo],
+            floor=_BY_LEVEL[lo],
+            ceiling=_BY_LEVEL[hi],
+            reasons=deciding,
+            fired=tuple(fired),
+            pending=tuple(pending),
+            overridden=overridden,
+        )
+
+    def reasons(self, technique: str, at: str | None = None) -> tuple[Reason, ...]:
+        """The fired rules behind the verdict: those at the deciding level."""
+        return self.assessment(technique, at).reasons
+
+    def overridden(self, technique: str, at: str | None = None) -> tuple[Override, ...]:
+        """Permissive actions that fired but lost to restrictive ones, with what beat them."""
+        return self.assessment(technique, at).overridden
+
+    def _actions(self, kind: ActionKind) -> list[tuple[int, int]]:
+        rules = self._kb.model.rules
+        return [
+            (r, a)
+            for r in self._fired
+            for a, action in enumerate(rules[r].actions)
+            if action.kind is kind
+        ]
+
+    @cached_property
+    def referrals(self) -> tuple[Referral, ...]:
+        rules = self._kb.model.rules
+        out = []
+        for r, a in self._actions(ActionKind.REFER):
+            action = rules[r].actions[a]
+            assert action.urgency is not None and action.note is not None
+            out.append(Referral(action.urgency, action.note, self._reason(r, a)))
+        out.sort(key=lambda ref: ref.urgency != "urgent")
+        return tuple(out)
+
+    @cached_property
+    def requirements(self) -> tuple[Requirement, ...]:
+        rules = self._kb.model.rules
+        out = []
+        for r, a in self._actions(ActionKind.REQUIRE):
+            action = rules[r].actions[a]
+            assert action.requirement is not None
+            out.append(Requirement(action.requirement, action.note, self._reason(r, a)))
+        return tuple(out)
+
+    @cached_property
+    def advice(self) -> tuple[Advice, ...]:
+        rules = self._kb.model.rules
+        out = []
+        for r, a in self._actions(ActionKind.ADVISE):
+            note = rules[r].actions[a].note
+            assert note is not None
+            out.append(Advice(note, self._reason(r, a)))
+        return tuple(out)
+
+    @cached_property
+    def disagreements(self) -> tuple[Disagreement, ...]:
+        """Where one document's permissive action lost to another document's restrictive one."""
+        rules = self._kb.model.rules
+        out: list[Disagreement] = []
+        for r in self._fired:
+            for action in rules[r].actions:
+                if action.level not in (1, 2) or action.technique is None:
+                    continue
+                judged = self.assessment(action.technique, action.site)
+                for loss in judged.overridden:
+                    if loss.permissive.rule_id != rules[r].id:
+                        continue
+                    for winner in loss.by:
+                        if winner.document != loss.permissive.document:
+                            item = Disagreement(
+                                action.technique, action.site, loss.permissive, winner
+                            )
+                            if item not in out:
+                                out.append(item)
+        return tuple(out)
+
+    @cached_property
+    def missing(self) -> tuple[MissingFact, ...]:
+        """Unknown facts that could change a verdict, referral, requirement or advice; most
+        decisive first."""
+        kb = self._kb
+        prog = kb.program
+        floor, _ = self._levels
+        stakes: dict[int, int] = {}
+        waiting: dict[int, list[str]] = {}
+        for r in self._pending:
+            rule = kb.model.rules[r]
+            best = 0
+            for action in rule.actions:
+                if action.level:
+                    assert action.technique is not None
+                    t = kb.technique_index[action.technique]
+                    if action.site is None and action.level <= floor[t]:
+                        continue
+                best = max(best, _stakes(action.kind, action.urgency))
+            if not best:
+                continue
+            for slot in prog.rule_slots[r]:
+                if self._values[slot] is None:
+                    stakes[slot] = max(stakes.get(slot, 0), best)
+                    waiting.setdefault(slot, []).append(rule.id)
+        order = sorted(stakes, key=lambda s: (-stakes[s], -len(waiting[s]), s))
+        names = {4: "contraindicate", 3: "caution", 2: "recommend", 1: "allow"}
+        out = []
+        for slot in order:
+            fact = kb.model.facts[prog.slots[slot]]
+            out.append(
+                MissingFact(
+                    fact=fact.name,
+                    kind=fact.kind.value,
+                    allowed=fact.allowed(),
+                    values=fact.values,
+                    description=fact.description,
+                    rules=tuple(waiting[slot]),
+                    stakes=names[stakes[slot]],
+                )
+            )
+        return tuple(out)
+
+    # ---- rule-level view ------------------------------------------------------------------
+
+    @property
+    def fired(self) -> tuple[Rule, ...]:
+        """The rules whose conditions are true, in rule order."""
+        return tuple(self._kb.model.rules[r] for r in self._fired)
+
+    @property
+    def pending(self) -> tuple[Rule, ...]:
+        """The rules whose conditions are unknown for lack of facts."""
+        return tuple(self._kb.model.rules[r] for r in self._pending)
+
+    @property
+    def facts(self) -> Mapping[str, Any]:
+        """The known facts, as given (sets as sorted lists)."""
+        return self._kb.facts_as_given(self._values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; the schema is documented in docs/api.md."""
+        techniques: dict[str, Any] = {}
+        for name in self._kb.program.techniques:
+            judged = self.assessment(name)
+            entry = judged.to_dict()
+            del entry["technique"], entry["site"]
+            entry["sites"] = {s: v.value for s, v in self.site_verdicts(name).items()}
+            techniques[name] = entry
+        return {
+            "knowledge_base": self._kb.name,
+            "facts": dict(self.facts),
+            "verdicts": techniques,
+            "referrals": [r.to_dict() for r in self.referrals],
+            "requirements": [r.to_dict() for r in self.requirements],
+            "advice": [a.to_dict() for a in self.advice],
+            "disagreements": [d.to_dict() for d in self.disagreements],
+            "missing": [m.to_dict() for m in self.missing],
+            "fired": [r.id for r in self.fired],
+            "pending": [r.id for r in self.pending],
+        }
+
+    def __repr__(self) -> str:
+        decided = {k: v.value for k, v in self.verdicts().items() if v is not Verdict.UNASSESSED}
+        return f"<Result {self._kb.name}: {decided}>"
+
+
+def _level(reason: Reason) -> int:
+    return {"allow": 1, "recommend": 2, "caution": 3, "contraindicate": 4}.get(reason.kind, 0)

@@ -1,0 +1,65 @@
+"""Source text and positions in it.
+
+A `Source` is the text of one rules file with the name it is shown under; a `Span` points into it
+and can draw the line it covers with a caret, so that any error anywhere can show where it is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+
+__all__ = ["Source", "Span"]
+
+
+@attrs.frozen(eq=False)
+class Source:
+    """The text of one rules file.
+
+    `name` is what messages show (a path, a shipped ruleset's name, or ``<text>``); `path` is the
+    file it was read from, if any, and is what relative `use` imports resolve against.
+    """
+
+    name: str
+    text: str
+    path: Path | None = None
+
+    def line(self, number: int) -> str:
+        """The text of line `number` (1-based), without its line break; empty past the end."""
+        lines = self.text.splitlines()
+        return lines[number - 1] if 1 <= number <= len(lines) else ""
+
+
+@attrs.frozen(eq=False)
+class Span:
+    """A range of a `Source`: 1-based line and column of its start and end (end exclusive)."""
+
+    source: Source
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @property
+    def file(self) -> str:
+        return self.source.name
+
+    def location(self) -> str:
+        """``file:line:col``, the way compilers and editors write a position."""
+        return f"{self.source.name}:{self.line}:{self.column}"
+
+    def snippet(self) -> str:
+        """The first line of the span and a caret line under the part the span covers."""
+        text = self.source.line(self.line)
+        start = max(self.column - 1, 0)
+        if self.end_line == self.line and self.end_column > self.column:
+            width = self.end_column - self.column
+        else:
+            width = max(len(text) - start, 1)
+        width = max(min(width, max(len(text) - start, 1)), 1)
+        prefix = "".join("\t" if ch == "\t" else " " for ch in text[:start])
+        return f"{text}\n{prefix}{'^' * width}"
+
+    def __repr__(self) -> str:
+        return f"Span({self.location()})"

@@ -1,0 +1,598 @@
+"""Syntax trees to a checked `schema.Model`: names resolved, types checked, every problem at once.
+
+`validate(modules, name)` walks the files (imports first) and either returns a `Model` (with its
+warnings) or raises every error it found in one `RulesError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+
+from . import nodes as n
+from .errors import (
+    DuplicateError,
+    RangeError,
+    RulesError,
+    TypeMismatchError,
+    UndefinedNameError,
+    raise_all,
+)
+from .schema import (
+    Action,
+    ActionKind,
+    Cite,
+    Fact,
+    FactKind,
+    Model,
+    Node,
+    Rule,
+    RulesetInfo,
+    RulesWarning,
+)
+from .source import Span
+from .suggest import did_you_mean
+from .unparse import rule_body_text
+
+__all__ = ["condition_facts", "validate"]
+
+
+def validate(modules: tuple[n.Module, ...], name: str | None = None) -> Model:
+    checker = _Checker()
+    for module in modules:
+        checker.declare(module)
+    checker.link_hierarchies()
+    for module in modules:
+        checker.check_rules(module)
+    for module in modules:
+        checker.check_tests(module)
+    checker.check_unused(modules[-1])
+    raise_all(sorted(checker.errors, key=_order))
+    root = checker.infos[-1]
+    return Model(
+        name=name or root.name,
+        facts=checker.facts,
+        techniques=checker.techniques,
+        sites=checker.sites,
+        rules=tuple(checker.rules),
+        rulesets=tuple(checker.infos),
+        tests=tuple(checker.tests),
+        warnings=tuple(sorted(checker.warnings, key=_order)),
+    )
+
+
+def _order(item: RulesError | RulesWarning) -> tuple[str, int, int]:
+    return (item.span.file, item.span.line, item.span.column)
+
+
+def condition_facts(cond: n.Condition) -> Iterator[n.Ident]:
+    """Every fact name a condition reads, in order."""
+    if isinstance(cond, n.Not):
+        yield from condition_facts(cond.operand)
+    elif isinstance(cond, n.And | n.Or):
+        for op in cond.operands:
+            yield from condition_facts(op)
+    else:
+        yield cond.fact
+
+
+def _stem(module: n.Module) -> str:
+    src = module.source
+    if src.path is not None:
+        return src.path.stem
+    return src.name
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.errors: list[RulesError] = []
+        self.warnings: list[RulesWarning] = []
+        self.facts: dict[str, Fact] = {}
+        self.fact_nodes: dict[str, n.FactDecl] = {}
+        self.technique_nodes: dict[str, tuple[n.TechniqueDecl, str]] = {}
+        self.site_nodes: dict[str, tuple[n.SiteDecl, str]] = {}
+        self.techniques: dict[str, Node] = {}
+        self.sites: dict[str, Node] = {}
+        self.rules: list[Rule] = []
+        self.rule_spans: dict[str, Span] = {}
+        self.tests: list[tuple[str, n.TestNode]] = []
+        self.infos: list[RulesetInfo] = []
+        self.used: set[str] = set()  # "fact:x", "technique:x", "site:x"
+
+    # ---- declarations ---------------------------------------------------------------------
+
+    def declare(self, module: n.Module) -> None:
+        info = self._header(module)
+        self.infos.append(info)
+        for stmt in module.statements:
+            if isinstance(stmt, n.FactDecl):
+                self._fact(stmt, info.name)
+            elif isinstance(stmt, n.TechniqueDecl):
+                self._unique(stmt.name, self.technique_nodes, "technique")
+                self.technique_nodes.setdefault(stmt.name.name, (stmt, info.name))
+            elif isinstance(stmt, n.SiteDecl):
+                self._unique(stmt.name, self.site_nodes, "site")
+                self.site_nodes.setdefault(stmt.name.name, (stmt, info.name))
+
+    def _header(self, module: n.Module) -> RulesetInfo:
+        name, title, document, version, reviewed = _stem(module), None, None, None, None
+        studies: list[str] = []
+        seen: dict[type, Span] = {}
+        for stmt in module.statements:
+            kind = type(stmt)
+            if kind in (n.RulesetDecl, n.DocumentDecl, n.VersionDecl, n.ReviewedDecl):
+                if kind in seen:
+                    self.errors.append(
+                        DuplicateError(
+                            "this header statement appears twice",
+                            stmt.span,
+                            f"first given at {seen[kind].location()}",
+                        )
+                    )
+                seen.setdefault(kind, stmt.span)
+            if isinstance(stmt, n.RulesetDecl):
+                name, title = stmt.name.name, stmt.title
+            elif isinstance(stmt, n.DocumentDecl):
+                document = stmt.document
+            elif isinstance(stmt, n.VersionDecl):
+                version = stmt.version
+            elif isinstance(stmt, n.ReviewedDecl):
+                reviewed = stmt.date
+            elif isinstance(stmt, n.StudyDecl):
+                studies.append(stmt.study)
+        return RulesetInfo(
+            name, title, document, version, reviewed, tuple(studies), module.source.name
+        )
+
+    def _unique(self, ident: n.Ident, table: Mapping[str, object], what: str) -> bool:
+        if ident.name in table:
+            first = table[ident.name]
+            node = first[0] if isinstance(first, tuple) else first
+            where = getattr(node, "span", None)
+            self.errors.append(
+                DuplicateError(
+                    f"{what} `{ident.name}` is declared twice",
+                    ident.span,
+                    f"first declared at {where.location()}" if isinstance(where, Span) else None,
+                )
+            )
+            return False
+        return True
+
+    def _fact(self, decl: n.FactDecl, ruleset: str) -> None:
+        if not self._unique(decl.name, self.fact_nodes, "fact"):
+            return
+        self.fact_nodes[decl.name.name] = decl
+        kind = FactKind(decl.kind)
+        seen: set[str] = set()
+        for value in decl.values:
+            if value.name in seen:
+                self.errors.append(
+                    DuplicateError(
+                        f"value `{value.name}` appears twice in fact `{decl.name.name}`",
+                        value.span,
+                    )
+                )
+            seen.add(value.name)
+        low = high = None
+        if kind is FactKind.INT:
+            assert decl.low is not None and decl.high is not None
+            low, high = int(decl.low.value), int(decl.high.value)
+            if low > high:
+                self.errors.append(
+                    RangeError(
+                        f"empty range {low}..{high}: the low end is above the high end",
+                        decl.low.span,
+                        f"write `{high}..{low}`",
+                    )
+                )
+        self.facts[decl.name.name] = Fact(
+            name=decl.name.name,
+            kind=kind,
+            values=tuple(dict.fromkeys(v.name for v in decl.values)),
+            low=low,
+            high=high,
+            description=decl.description,
+            ruleset=ruleset,
+            span=decl.span,
+        )
+
+    def link_hierarchies(self) -> None:
+        self.techniques = self._link(self.technique_nodes, "technique")
+        self.sites = self._link(self.site_nodes, "site")
+
+    def _link(
+        self, table: Mapping[str, tuple[n.TechniqueDecl | n.SiteDecl, str]], what: str
+    ) -> dict[str, Node]:
+        out: dict[str, Node] = {}
+        for name, (decl, ruleset) in table.items():
+            ancestors: list[str] = []
+            parent = decl.parent
+            if parent is not None and parent.name not in table:
+                self.errors.append(
+                    UndefinedNameError(
+                        f"undefined {what} `{parent.name}`",
+                        parent.span,
+                        did_you_mean(parent.name, table),
+                    )
+                )
+                parent = None
+            current = parent.name if parent else None
+            while current is not None:
+                if current == name or current in ancestors:
+                    self.errors.append(
+                        DuplicateError(
+                            f"{what} `{name}` is its own ancestor",
+                            decl.span,
+                            f"the chain is {' under '.join([name, *ancestors])}",
+                        )
+                    )
+                    ancestors = []
+                    break
+                ancestors.append(current)
+                up = table[current][0].parent
+                current = up.name if up is not None and up.name in table else None
+            out[name] = Node(
+                name=name,
+                parent=parent.name if parent else None,
+                ancestors=tuple(ancestors),
+                description=decl.description,
+                ruleset=ruleset,
+                span=decl.span,
+            )
+        return out
+
+    # ---- rules ----------------------------------------------------------------------------
+
+    def check_rules(self, module: n.Module) -> None:
+        info = next(i for i in self.infos if i.file == module.source.name)
+        anonymous: dict[str, int] = {}
+        for stmt in module.statements:
+            if not isinstance(stmt, n.RuleNode):
+                continue
+            errors_before = len(self.errors)
+            self._condition(stmt.condition)
+            actions = tuple(self._actions(stmt))
+            if stmt.id is not None:
+                rule_id = stmt.id.name
+                if rule_id in self.rule_spans:
+                    self.errors.append(
+                        DuplicateError(
+                            f"rule id `{rule_id}` is used twice",
+                            stmt.id.span,
+                            f"first used at {self.rule_spans[rule_id].location()}",
+                        )
+                    )
+            else:
+                digest = hashlib.sha1(f"{info.name}\n{rule_body_text(stmt)}".encode()).hexdigest()[
+                    :8
+                ]
+                base = f"r_{digest}"
+                anonymous[base] = anonymous.get(base, 0) + 1
+                rule_id = base if anonymous[base] == 1 else f"{base}_{anonymous[base]}"
+            self.rule_spans.setdefault(rule_id, (stmt.id or stmt).span)
+            if stmt.because is None:
+                self.warnings.append(
+                    RulesWarning(
+                        "no-because",
+                        f"rule `{rule_id}` has no `because`",
+                        (stmt.id or stmt).span,
+                        'say why in plain words: `because "..."`',
+                    )
+                )
+            if info.document is not None and not stmt.cites:
+                self.warnings.append(
+                    RulesWarning(
+                        "no-cite",
+                        f"rule `{rule_id}` cites nothing from `{info.document}`",
+                        (stmt.id or stmt).span,
+                        'quote the sentence it encodes: `cite "Section" quote "..."`',
+                    )
+                )
+            if len(self.errors) != errors_before:
+                continue
+            self.rules.append(
+                Rule(
+                    id=rule_id,
+                    condition=stmt.condition,
+                    actions=actions,
+                    because=stmt.because,
+                    cites=tuple(Cite(c.section, c.quote) for c in stmt.cites),
+                    ruleset=info.name,
+                    document=info.document,
+                    facts=tuple(dict.fromkeys(f.name for f in condition_facts(stmt.condition))),
+                    span=stmt.span,
+                )
+            )
+
+    def _fact_of(self, ident: n.Ident) -> Fact | None:
+        fact = self.facts.get(ident.name)
+        if fact is None:
+            self.errors.append(
+                UndefinedNameError(
+                    f"undefined fact `{ident.name}`",
+                    ident.span,
+                    did_you_mean(ident.name, self.facts),
+                )
+            )
+        else:
+            self.used.add(f"fact:{fact.name}")
+        return fact
+
+    def _condition(self, cond: n.Condition) -> None:
+        if isinstance(cond, n.Not):
+            self._condition(cond.operand)
+            return
+        if isinstance(cond, n.And | n.Or):
+            for op in cond.operands:
+                self._condition(op)
+            return
+        fact = self._fact_of(cond.fact)
+        if fact is None:
+            return
+        if isinstance(cond, n.Known):
+            return
+        if isinstance(cond, n.Truthy):
+            if fact.kind is not FactKind.BOOL:
+                self.errors.append(
+                    TypeMismatchError(
+                        f"`{fact.name}` is a {fact.kind.value} fact, not a bool, so it cannot "
+                        "stand alone as a condition",
+                        cond.span,
+                        _compare_hint(fact),
+                    )
+                )
+            return
+        if isinstance(cond, n.Has):
+            if fact.kind is not FactKind.SET:
+                self.errors.append(
+                    TypeMismatchError(
+                        f"`has` needs a set fact, and `{fact.name}` is a {fact.kind.value} fact",
+                        cond.span,
+                        _compare_hint(fact),
+                    )
+                )
+                return
+            for value in cond.values:
+                self._value(fact, value)
+            return
+        if isinstance(cond, n.InSet):
+            if fact.kind is FactKind.SET:
+                word = "not in" if cond.negated else "in"
+                self.errors.append(
+                    TypeMismatchError(
+                        f"`{word}` does not apply to the set fact `{fact.name}`",
+                        cond.span,
+                        "use `has any {..}` or `has all {..}`",
+                    )
+                )
+                return
+            for value in cond.values:
+                self._value(fact, value)
+            return
+        # Compare
+        if fact.kind is FactKind.SET:
+            self.errors.append(
+                TypeMismatchError(
+                    f"`{cond.op}` does not apply to the set fact `{fact.name}`",
+                    cond.span,
+                    "use `has v`, `has any {..}` or `has all {..}`",
+                )
+            )
+            return
+        if cond.op in ("<", "<=", ">", ">=") and fact.kind not in (
+            FactKind.INT,
+            FactKind.ORDERED,
+        ):
+            self.errors.append(
+                TypeMismatchError(
+                    f"`{cond.op}` needs an int or ordered fact, and `{fact.name}` is "
+                    f"{'an unordered enum' if fact.kind is FactKind.ENUM else 'a bool'}",
+                    cond.span,
+                    f"use `{fact.name} in {{..}}`, or declare it `ordered`"
+                    if fact.kind is FactKind.ENUM
+                    else None,
+                )
+            )
+            return
+        self._value(fact, cond.value)
+
+    def _value(self, fact: Fact, lit: n.Literal) -> None:
+        value = lit.value
+        if fact.kind is FactKind.BOOL:
+            if not isinstance(value, bool):
+                self.errors.append(
+                    TypeMismatchError(
+                        f"`{fact.name}` is a bool fact; compare it with `true` or `false`",
+                        lit.span,
+                    )
+                )
+            return
+        if fact.kind is FactKind.INT:
+            if isinstance(value, bool) or not isinstance(value, int):
+                self.errors.append(
+                    TypeMismatchError(
+                        f"`{fact.name}` is an int fact; `{_show(value)}` is not a number",
+                        lit.span,
+                        f"{fact.name} takes {fact.allowed()}",
+                    )
+                )
+            elif not (fact.low is not None and fact.high is not None) or not (
+                fact.low <= value <= fact.high
+            ):
+                self.errors.append(
+                    RangeError(
+                        f"{value} is outside the range of `{fact.name}` ({fact.low}..{fact.high})",
+                        lit.span,
+                    )
+                )
+            return
+        if not isinstance(value, str):
+            self.errors.append(
+                TypeMismatchError(
+                    f"`{fact.name}` takes names, not `{_show(value)}`",
+                    lit.span,
+                    f"{fact.name} takes {fact.allowed()}",
+                )
+            )
+        elif value not in fact.values:
+            self.errors.append(
+                UndefinedNameError(
+                    f"`{value}` is not a value of `{fact.name}`",
+                    lit.span,
+                    did_you_mean(value, fact.values) or f"{fact.name} takes {fact.allowed()}",
+                )
+            )
+
+    def _node(self, ident: n.Ident, table: Mapping[str, Node], what: str) -> bool:
+        if ident.name not in table:
+            self.errors.append(
+                UndefinedNameError(
+                    f"undefined {what} `{ident.name}`", ident.span, did_you_mean(ident.name, table)
+                )
+            )
+            return False
+        self.used.add(f"{what}:{ident.name}")
+        return True
+
+    def _actions(self, rule: n.RuleNode) -> Iterator[Action]:
+        for act in rule.actions:
+            if isinstance(act, n.VerdictAction):
+                kind = ActionKind(act.verb)
+                techniques = [
+                    t for t in act.techniques if self._node(t, self.techniques, "technique")
+                ]
+                sites = [s for s in act.sites if self._node(s, self.sites, "site")]
+                site_names: list[str | None] = [s.name for s in sites] or [None]
+                for tech in techniques:
+                    for site in site_names:
+                        yield Action(
+                            kind=kind,
+                            technique=tech.name,
+                            site=site,
+                            note=act.note,
+                            span=act.span,
+                        )
+            elif isinstance(act, n.Refer):
+                yield Action(ActionKind.REFER, note=act.to, urgency=act.urgency, span=act.span)
+            elif isinstance(act, n.Require):
+                yield Action(
+                    ActionKind.REQUIRE, requirement=act.name.name, note=act.text, span=act.span
+                )
+            else:
+                yield Action(ActionKind.ADVISE, note=act.text, span=act.span)
+
+    # ---- tests ----------------------------------------------------------------------------
+
+    def check_tests(self, module: n.Module) -> None:
+        info = next(i for i in self.infos if i.file == module.source.name)
+        for stmt in module.statements:
+            if not isinstance(stmt, n.TestNode):
+                continue
+            before = len(self.errors)
+            seen: set[str] = set()
+            for given in stmt.givens:
+                fact = self._fact_of(given.fact)
+                if given.fact.name in seen:
+                    self.errors.append(
+                        DuplicateError(f"`{given.fact.name}` is given twice", given.fact.span)
+                    )
+                seen.add(given.fact.name)
+                if fact is None:
+                    continue
+                if isinstance(given.value, tuple):
+                    if fact.kind is not FactKind.SET:
+                        self.errors.append(
+                            TypeMismatchError(
+                                f"`{fact.name}` is not a set fact; give one value",
+                                given.span,
+                                f"{fact.name} takes {fact.allowed()}",
+                            )
+                        )
+                        continue
+                    for lit in given.value:
+                        self._value(fact, lit)
+                elif fact.kind is FactKind.SET:
+                    self.errors.append(
+                        TypeMismatchError(
+                            f"`{fact.name}` is a set fact; give a set",
+                            given.span,
+                            f"write `{fact.name} = {{{_show(given.value.value)}}}`",
+                        )
+                    )
+                else:
+                    self._value(fact, given.value)
+            for exp in stmt.expectations:
+                self._expectation(exp)
+            if len(self.errors) == before:
+                self.tests.append((info.name, stmt))
+
+    def _expectation(self, exp: n.Expectation) -> None:
+        if isinstance(exp, n.ExpectVerdict):
+            self._node(exp.technique, self.techniques, "technique")
+            if exp.site is not None:
+                self._node(exp.site, self.sites, "site")
+        elif isinstance(exp, n.ExpectDisagreement):
+            self._node(exp.technique, self.techniques, "technique")
+        elif isinstance(exp, n.ExpectMissing):
+            self._fact_of(exp.fact)
+        elif isinstance(exp, n.ExpectFires) and exp.rule.name not in self.rule_spans:
+            self.errors.append(
+                UndefinedNameError(
+                    f"undefined rule `{exp.rule.name}`",
+                    exp.rule.span,
+                    did_you_mean(exp.rule.name, self.rule_spans),
+                )
+            )
+
+    # ---- warnings -------------------------------------------------------------------------
+
+    def check_unused(self, root: n.Module) -> None:
+        """Declarations of the root file that no rule uses (not for files without rules, which
+        are vocabularies meant to be shared)."""
+        if not any(isinstance(s, n.RuleNode) for s in root.statements):
+            return
+        for stmt in root.statements:
+            if isinstance(stmt, n.FactDecl):
+                key, what = f"fact:{stmt.name.name}", "fact"
+            elif isinstance(stmt, n.TechniqueDecl):
+                key, what = f"technique:{stmt.name.name}", "technique"
+            elif isinstance(stmt, n.SiteDecl):
+                key, what = f"site:{stmt.name.name}", "site"
+            else:
+                continue
+            if key not in self.used and not self._used_below(stmt, what):
+                self.warnings.append(
+                    RulesWarning(
+                        f"unused-{what}",
+                        f"{what} `{stmt.name.name}` is declared but no rule or test uses it",
+                        stmt.name.span,
+                    )
+                )
+
+    def _used_below(self, stmt: n.TechniqueDecl | n.SiteDecl | n.FactDecl, what: str) -> bool:
+        """A technique or site is in use when an action reaches it through an ancestor."""
+        table = self.techniques if what == "technique" else self.sites if what == "site" else {}
+        node = table.get(stmt.name.name)
+        if node is None:
+            return False
+        if any(f"{what}:{a}" in self.used for a in node.ancestors):
+            return True
+        return any(
+            stmt.name.name in other.ancestors and f"{what}:{other.name}" in self.used
+            for other in table.values()
+        )
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _compare_hint(fact: Fact) -> str:
+    if fact.kind is FactKind.SET:
+        return f"write `{fact.name} has VALUE` or `{fact.name} has any {{..}}`"
+    if fact.kind is FactKind.BOOL:
+        return f"write `{fact.name}` or `not {fact.name}`"
+    return f"write `{fact.name} = VALUE`; {fact.name} takes {fact.allowed()}"

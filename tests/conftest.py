@@ -45,7 +45,8 @@ rule fever_blocks:
   cite quote "elevated body temperature"
 
 rule nerve_signs:
-  if symptoms has any {numbness, severe_leg_pain} then caution manual_pressure, require physician_consultation "ask a doctor first"
+  if symptoms has any {numbness, severe_leg_pain}
+  then caution manual_pressure, require physician_consultation "ask a doctor first"
   because "Nerve signs call for care."
   cite quote "numbness"
 

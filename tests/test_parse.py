@@ -50,7 +50,7 @@ def test_header_statements() -> None:
         n.UseDecl,
         n.UseDecl,
     ]
-    ruleset, document, version, reviewed, study, use_name, use_path = module.statements
+    ruleset, _, _, reviewed, _, use_name, use_path = module.statements
     assert isinstance(ruleset, n.RulesetDecl) and ruleset.title == "Title"
     assert isinstance(reviewed, n.ReviewedDecl) and reviewed.date == datetime.date(2026, 11, 22)
     assert isinstance(use_name, n.UseDecl) and not use_name.is_path

@@ -1,0 +1,65 @@
+"""spinerules itself, through its public API only.
+
+Two rows: verdicts only (``kb.screen(profile)`` when the engine has it, else
+``kb.evaluate(profile).verdicts()``), and full explanations (``kb.evaluate(profile)``
+then ``res.assessment(t)`` for every technique: verdict, deciding reasons, fired,
+pending and overridden actions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from benchmarks.engines.base import Engine, import_failure
+from benchmarks.synth import LEVEL_NAMES, Profile, RuleSet, Verdicts, to_rules_text
+
+
+def verdict_level(v: Any) -> int:
+    """A spinerules Verdict (a str enum) as a level; -1 for ``undetermined``."""
+    name = str(getattr(v, "value", v))
+    return LEVEL_NAMES.index(name) if name in LEVEL_NAMES else -1
+
+
+class Spinerules(Engine):
+    name = "spinerules"
+    description = "spinerules, verdicts only"
+
+    def unavailable(self) -> str | None:
+        return import_failure("spinerules")
+
+    def prepare(self, ruleset: RuleSet) -> tuple[RuleSet, str]:
+        return ruleset, to_rules_text(ruleset)
+
+    def compile(self, prepared: tuple[RuleSet, str]) -> Any:
+        import spinerules
+
+        rs, text = prepared
+        return spinerules.compile_text(text, name=rs.name)
+
+    def run(self, compiled: Any, profiles: Sequence[Profile]) -> list[Any]:
+        kb = compiled
+        screen = getattr(kb, "screen", None)
+        if screen is not None:
+            return [screen(p) for p in profiles]
+        evaluate = kb.evaluate
+        return [evaluate(p).verdicts() for p in profiles]
+
+    def normalize(self, ruleset: RuleSet, outputs: Sequence[Any]) -> list[Verdicts]:
+        return [tuple(verdict_level(o[t]) for t in ruleset.techniques) for o in outputs]
+
+
+class SpinerulesExplained(Spinerules):
+    name = "spinerules-explain"
+    description = "spinerules, full explanations (assessment of every technique)"
+
+    def run(self, compiled: Any, profiles: Sequence[Profile]) -> list[Any]:
+        kb = compiled
+        techniques = list(kb.techniques)
+        out = []
+        for p in profiles:
+            res = kb.evaluate(p)
+            out.append({t: res.assessment(t) for t in techniques})
+        return out
+
+    def normalize(self, ruleset: RuleSet, outputs: Sequence[Any]) -> list[Verdicts]:
+        return [tuple(verdict_level(o[t].verdict) for t in ruleset.techniques) for o in outputs]

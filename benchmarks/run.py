@@ -1,0 +1,417 @@
+"""Run the side-by-side benchmark and write its table into README.md.
+
+    python -m benchmarks.run            # full run (several minutes)
+    python -m benchmarks.run --quick    # smaller sizes, fewer repeats
+
+Every engine's verdicts are checked against the hand-written baseline (and so against
+spinerules, which is checked the same way) on exactly the profiles it is timed on,
+before any time is taken; a disagreement aborts the run. Figures are medians of
+repeated runs in this one process. Results go to ``benchmarks/results.json`` and, by
+``benchmarks/report.py``, into README.md between ``<!-- bench:start -->`` and
+``<!-- bench:end -->``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import gc
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.engines import Engine, all_engines
+from benchmarks.synth import (
+    LEVEL_NAMES,
+    Profile,
+    RuleSet,
+    Verdicts,
+    generate_profiles,
+    generate_ruleset,
+)
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results.json"
+BASELINE = "handwritten"
+
+
+@dataclass
+class Config:
+    sizes: tuple[int, ...] = (50, 200, 1000, 2000, 10000)
+    series: tuple[str, ...] = ("random", "keyed")
+    profiles: int = 2000  # M
+    repeats: int = 7  # timed runs per measurement (median reported)
+    run_seconds: float = 0.3  # aim for timed runs about this long
+    min_batch: int = 20  # but never fewer profiles than this
+    compile_repeats: int = 3
+    compile_budget: float = 5.0  # stop repeating compiles after this many seconds
+    seed: int = 0
+    engines: tuple[str, ...] = ()  # only these (default: all)
+    shipped: bool = True
+    cold_import: bool = True
+    memory: bool = True
+    verbose: bool = True
+    command: str = "python -m benchmarks.run"
+
+    @classmethod
+    def quick(cls) -> Config:
+        return cls(sizes=(50, 200, 1000), profiles=500, repeats=3, run_seconds=0.1)
+
+
+@dataclass
+class Measurement:
+    engine: str
+    series: str
+    rules: int
+    status: str  # "ok", "skipped: ...", "failed: ..."
+    profiles_per_s: float | None = None
+    compile_s: float | None = None
+    peak_mib: float | None = None
+    checked: int = 0  # profiles whose verdicts were checked against the baseline
+    runs: list[float] = field(default_factory=list)  # profiles/s of each timed run
+
+
+@dataclass
+class Results:
+    meta: dict[str, Any]
+    engines: dict[str, str]  # name -> description
+    unavailable: dict[str, str]  # name -> reason
+    measurements: list[Measurement]
+    shipped: dict[str, Any] | None = None
+    cold_import: dict[str, Any] | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> Results:
+        data = json.loads(text)
+        data["measurements"] = [Measurement(**m) for m in data["measurements"]]
+        return cls(**data)
+
+
+class DisagreementError(AssertionError):
+    """An engine's verdicts differ from the baseline's: its timings would mean nothing."""
+
+
+def check_agreement(
+    engine: str, ruleset: RuleSet, profiles: Sequence[Profile], got: list[Verdicts],
+    expected: list[Verdicts],
+) -> None:  # fmt: skip
+    if len(got) != len(expected):
+        raise DisagreementError(f"{engine}: {len(got)} answers for {len(expected)} profiles")
+    for i, (g, e) in enumerate(zip(got, expected, strict=True)):
+        if g != e:
+            diffs = [
+                f"{t}: {engine} says {_name(gv)}, {BASELINE} says {_name(ev)}"
+                for t, gv, ev in zip(ruleset.techniques, g, e, strict=True)
+                if gv != ev
+            ]
+            raise DisagreementError(
+                f"{engine} disagrees with {BASELINE} on {ruleset.name}, profile {i} "
+                f"{profiles[i]!r}:\n  " + "\n  ".join(diffs)
+            )
+
+
+def _name(level: int) -> str:
+    return LEVEL_NAMES[level] if 0 <= level < len(LEVEL_NAMES) else f"level {level}"
+
+
+def _log(cfg: Config, msg: str) -> None:
+    if cfg.verbose:
+        print(msg, file=sys.stderr, flush=True)
+
+
+def measure(
+    engine: Engine, ruleset: RuleSet, profiles: Sequence[Profile], reference: list[Verdicts],
+    series: str, cfg: Config,
+) -> Measurement:  # fmt: skip
+    """Compile, check agreement on the profiles to be timed, then time runs and memory."""
+    m = Measurement(engine.name, series, len(ruleset.rules), "ok")
+    prepared = engine.prepare(ruleset)
+    times: list[float] = []
+    compiled: Any = None
+    for _ in range(cfg.compile_repeats):
+        gc.collect()
+        t0 = time.perf_counter()
+        compiled = engine.compile(prepared)
+        times.append(time.perf_counter() - t0)
+        if sum(times) > cfg.compile_budget:
+            break
+    m.compile_s = statistics.median(times)
+
+    probe = profiles[: min(10, len(profiles))]
+    t0 = time.perf_counter()
+    engine.run(compiled, probe)
+    per_profile = max((time.perf_counter() - t0) / len(probe), 1e-9)
+    batch = min(len(profiles), max(cfg.min_batch, int(cfg.run_seconds / per_profile)))
+    timed = profiles[:batch]
+
+    got = engine.normalize(ruleset, engine.run(compiled, timed))
+    check_agreement(engine.name, ruleset, timed, got, reference[:batch])
+    m.checked = batch
+
+    for _ in range(cfg.repeats):
+        gc.collect()
+        t0 = time.perf_counter()
+        engine.run(compiled, timed)
+        m.runs.append(batch / (time.perf_counter() - t0))
+    m.profiles_per_s = statistics.median(m.runs)
+
+    if cfg.memory:
+        compiled = None
+        gc.collect()
+        tracemalloc.start()
+        try:
+            compiled = engine.compile(prepared)
+            engine.run(compiled, timed[: min(batch, 100)])
+            m.peak_mib = tracemalloc.get_traced_memory()[1] / 2**20
+        finally:
+            tracemalloc.stop()
+    return m
+
+
+def run_series(engines: Sequence[Engine], series: str, cfg: Config, results: Results) -> None:
+    failed: dict[str, int] = {}
+    for n in cfg.sizes:
+        ruleset = generate_ruleset(n, seed=cfg.seed, keyed=(series == "keyed"))
+        profiles = generate_profiles(ruleset, cfg.profiles, seed=cfg.seed)
+        baseline = next(e for e in engines if e.name == BASELINE)
+        reference = baseline.normalize(
+            ruleset, baseline.run(baseline.compile(baseline.prepare(ruleset)), profiles)
+        )
+        for engine in engines:
+            if engine.name in results.unavailable:
+                continue
+            if engine.max_rules is not None and n > engine.max_rules:
+                results.measurements.append(Measurement(
+                    engine.name, series, n,
+                    f"skipped: too slow to benchmark above {engine.max_rules} rules",
+                ))  # fmt: skip
+                continue
+            if engine.name in failed:
+                results.measurements.append(Measurement(
+                    engine.name, series, n, f"skipped: failed at {failed[engine.name]} rules"
+                ))  # fmt: skip
+                continue
+            _log(cfg, f"{series} {n:>6} rules: {engine.name} ...")
+            try:
+                m = measure(engine, ruleset, profiles, reference, series, cfg)
+            except DisagreementError:
+                raise
+            except Exception as e:  # an engine that breaks is reported, never dropped
+                failed[engine.name] = n
+                m = Measurement(engine.name, series, n, f"failed: {type(e).__name__}: {e}"[:300])
+            results.measurements.append(m)
+            if m.profiles_per_s is not None:
+                _log(cfg, f"    {m.profiles_per_s:,.0f} profiles/s, compile "
+                          f"{m.compile_s or 0:.3f} s, checked {m.checked}")  # fmt: skip
+            else:
+                _log(cfg, f"    {m.status}")
+
+
+# --- the shipped rulesets -----------------------------------------------------------------------
+
+
+def realistic_profiles(kb: Any, m: int, seed: int = 0) -> list[dict[str, Any]]:
+    """Profiles over the shipped vocabulary as a clinic would send them: each fact given
+    with probability 0.8 (the rest unknown), values drawn from the fact's domain."""
+    rng = random.Random(f"shipped:{seed}:{m}")
+    out = []
+    for _ in range(m):
+        p: dict[str, Any] = {}
+        for name, f in kb.facts.items():
+            if rng.random() >= 0.8:
+                continue
+            kind = str(f.kind)
+            if kind == "bool":
+                p[name] = rng.random() < 0.2
+            elif kind == "int":
+                p[name] = rng.randint(f.low, f.high)
+            elif kind == "set":
+                p[name] = [v for v in f.values if rng.random() < 0.15]
+            else:
+                p[name] = rng.choice(f.values)
+        out.append(p)
+    return out
+
+
+def _rate(fn: Callable[[], object], n: int, repeats: int) -> float:
+    rates = []
+    for _ in range(repeats):
+        gc.collect()
+        t0 = time.perf_counter()
+        fn()
+        rates.append(n / (time.perf_counter() - t0))
+    return statistics.median(rates)
+
+
+def run_shipped(cfg: Config) -> dict[str, Any]:
+    """spinerules alone on its shipped knowledge base (the other engines have no
+    hierarchies, sites or referrals to run it with)."""
+    try:
+        import spinerules
+
+        t0 = time.perf_counter()
+        kb = spinerules.load_all()
+        load_s = time.perf_counter() - t0
+    except Exception as e:
+        return {"status": f"failed: {type(e).__name__}: {e}"[:300]}
+    profiles = realistic_profiles(kb, cfg.profiles, cfg.seed)
+    techniques = list(kb.techniques)
+    out: dict[str, Any] = {
+        "status": "ok", "rules": len(kb.rules), "facts": len(kb.facts),
+        "techniques": len(techniques), "profiles": len(profiles), "load_all_s": load_s,
+    }  # fmt: skip
+
+    def verdicts() -> None:
+        for p in profiles:
+            kb.evaluate(p).verdicts()
+
+    def explained() -> None:
+        for p in profiles:
+            res = kb.evaluate(p)
+            for t in techniques:
+                res.assessment(t)
+            res.missing  # noqa: B018 - computing the explanation is the point
+
+    out["verdicts_per_s"] = _rate(verdicts, len(profiles), cfg.repeats)
+    out["explained_per_s"] = _rate(explained, len(profiles), max(1, cfg.repeats // 2))
+    return out
+
+
+COLD_CODE = (
+    "import time; t = time.perf_counter(); import spinerules; spinerules.load_all(); "
+    "print(time.perf_counter() - t)"
+)
+
+
+def run_cold_import(repeats: int = 5) -> dict[str, Any]:
+    """``import spinerules; spinerules.load_all()`` in fresh processes."""
+    inside, whole = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", COLD_CODE], capture_output=True, text=True, cwd=ROOT
+        )
+        whole.append(time.perf_counter() - t0)
+        if proc.returncode != 0:
+            return {"status": "failed: " + proc.stderr.strip().splitlines()[-1][:300]}
+        inside.append(float(proc.stdout.strip()))
+    return {
+        "status": "ok",
+        "import_and_load_all_s": statistics.median(inside),
+        "whole_process_s": statistics.median(whole),
+        "runs": repeats,
+    }
+
+
+# --- the whole run ------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(terse=True),
+    }
+
+
+def run_benchmark(cfg: Config) -> Results:
+    engines = [e for e in all_engines() if not cfg.engines or e.name in cfg.engines]
+    if not any(e.name == BASELINE for e in engines):
+        engines.insert(0, next(e for e in all_engines() if e.name == BASELINE))
+    results = Results(
+        meta={
+            "command": cfg.command,
+            "date": datetime.date.today().isoformat(),
+            "machine": machine(),
+            "config": dataclasses.asdict(cfg),
+        },
+        engines={e.name: e.description for e in engines},
+        unavailable={},
+        measurements=[],
+    )
+    for e in engines:
+        reason = e.unavailable()
+        if reason is not None:
+            results.unavailable[e.name] = reason
+            _log(cfg, f"{e.name}: {reason}")
+    for series in cfg.series:
+        run_series(engines, series, cfg, results)
+    if cfg.shipped and "spinerules" not in results.unavailable:
+        _log(cfg, "shipped rulesets ...")
+        results.shipped = run_shipped(cfg)
+    if cfg.cold_import and "spinerules" not in results.unavailable:
+        _log(cfg, "cold import ...")
+        results.cold_import = run_cold_import()
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    ap.add_argument("--quick", action="store_true", help="sizes 50..1000, 500 profiles, 3 runs")
+    ap.add_argument("--sizes", help="comma-separated rule counts, e.g. 50,200,1000")
+    ap.add_argument("--profiles", type=int, help="profiles per ruleset (M)")
+    ap.add_argument("--repeats", type=int, help="timed runs per measurement")
+    ap.add_argument("--engines", help="comma-separated engine names (the baseline always runs)")
+    ap.add_argument("--series", help="random,keyed (default both)")
+    ap.add_argument("--no-readme", action="store_true", help="do not update README.md")
+    ap.add_argument("--output", type=Path, default=RESULTS, help="results JSON file")
+    args = ap.parse_args(argv)
+
+    cfg = Config.quick() if args.quick else Config()
+    cfg.command = " ".join(["python -m benchmarks.run", *(argv or sys.argv[1:])])
+    if args.sizes:
+        cfg.sizes = tuple(int(s) for s in args.sizes.split(","))
+    if args.profiles:
+        cfg.profiles = args.profiles
+    if args.repeats:
+        cfg.repeats = args.repeats
+    if args.engines:
+        cfg.engines = tuple(args.engines.split(","))
+    if args.series:
+        cfg.series = tuple(args.series.split(","))
+
+    try:
+        results = run_benchmark(cfg)
+    except DisagreementError as e:
+        print(f"ABORTED, engines disagree: {e}", file=sys.stderr)
+        return 1
+    args.output.write_text(results.to_json() + "\n")
+
+    from benchmarks import report
+
+    table = report.render(results)
+    print(table)
+    if not args.no_readme:
+        report.write_readme(table, ROOT / "README.md")
+        print(f"\nwrote the table into {ROOT / 'README.md'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

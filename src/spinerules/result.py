@@ -84,7 +84,14 @@ class Reason:
     location: str  # file:line
 
     def to_dict(self) -> dict[str, Any]:
-        return attrs.asdict(self)
+        return _plain(self)
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    """An attrs instance as a JSON-ready dict (tuples become lists)."""
+    return attrs.asdict(
+        obj, value_serializer=lambda _i, _f, v: list(v) if isinstance(v, tuple) else v
+    )
 
 
 @attrs.frozen
@@ -159,7 +166,7 @@ class MissingFact:
     stakes: str  # the most serious thing it could trigger, e.g. "contraindicate"
 
     def to_dict(self) -> dict[str, Any]:
-        return attrs.asdict(self)
+        return _plain(self)
 
 
 @attrs.frozen

@@ -1,0 +1,223 @@
+"""Properties that hold for all rules and all patients, checked with hypothesis over generated
+knowledge bases (a fixed small schema, random rules) and generated profiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import spinerules
+from spinerules import Verdict
+from spinerules.logic import kleene
+
+SCHEMA = """\
+fact c: x | y | z
+fact o: ordered low < mid < high
+fact n: int 0..4
+fact b: bool
+fact s: set of p | q | r
+technique t0
+technique t1 under t0
+technique t2
+site whole
+site part under whole
+"""
+
+ATOMS = st.one_of(
+    st.sampled_from(["x", "y", "z"]).flatmap(
+        lambda v: st.sampled_from(
+            [f"c = {v}", f"c != {v}", f"c in {{{v}, y}}", f"c not in {{{v}}}"]
+        )
+    ),
+    st.sampled_from(["low", "mid", "high"]).flatmap(
+        lambda v: st.sampled_from([f"o < {v}", f"o <= {v}", f"o > {v}", f"o >= {v}", f"o = {v}"])
+    ),
+    st.integers(0, 4).flatmap(
+        lambda v: st.sampled_from([f"n < {v}", f"n >= {v}", f"n = {v}", f"n != {v}"])
+    ),
+    st.sampled_from(["b", "not b", "b = false"]),
+    st.sampled_from(["s has p", "s has any {p, q}", "s has all {q, r}"]),
+)
+KNOWN_TESTS = st.sampled_from(["c is known", "o is unknown", "s is known"])
+
+
+def conditions(depth: int = 2, known_tests: bool = True) -> st.SearchStrategy[str]:
+    atoms = st.one_of(ATOMS, KNOWN_TESTS) if known_tests else ATOMS
+    if depth == 0:
+        return atoms
+    sub = conditions(depth - 1, known_tests)
+    return st.one_of(
+        atoms,
+        st.tuples(sub, st.sampled_from(["and", "or"]), sub).map(
+            lambda t: f"({t[0]} {t[1]} {t[2]})"
+        ),
+        sub.map(lambda c: f"not ({c})"),
+    )
+
+
+ACTIONS = st.tuples(
+    st.sampled_from(["contraindicate", "caution", "recommend", "allow"]),
+    st.sampled_from(["t0", "t1", "t2"]),
+    st.sampled_from(["", " at whole", " at part"]),
+).map(lambda a: f"{a[0]} {a[1]}{a[2]}")
+
+
+@st.composite
+def knowledge_bases(draw: st.DrawFn, known_tests: bool = True) -> tuple[str, list[str]]:
+    rules = []
+    for i in range(draw(st.integers(1, 6))):
+        cond = draw(conditions(known_tests=known_tests))
+        actions = ", ".join(draw(st.lists(ACTIONS, min_size=1, max_size=2)))
+        rules.append(f'rule r{i}: if {cond} then {actions} because "r{i}"')
+    return SCHEMA, rules
+
+
+def compile_rules(schema: str, rules: list[str]) -> spinerules.KnowledgeBase:
+    return spinerules.compile_text(schema + "\n".join(rules) + "\n", name="gen")
+
+
+VALUE = {
+    "c": st.sampled_from(["x", "y", "z"]),
+    "o": st.sampled_from(["low", "mid", "high"]),
+    "n": st.integers(0, 4),
+    "b": st.booleans(),
+    "s": st.frozensets(st.sampled_from(["p", "q", "r"])).map(sorted),
+}
+COMPLETE = st.fixed_dictionaries(VALUE)
+
+
+@st.composite
+def partial_and_complete(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    full = draw(COMPLETE)
+    keep = draw(st.sets(st.sampled_from(sorted(full))))
+    return {k: v for k, v in full.items() if k in keep}, full
+
+
+@settings(max_examples=300, deadline=None)
+@given(knowledge_bases(known_tests=False), partial_and_complete())
+def test_more_facts_never_undo_a_decided_verdict(
+    kb_text: tuple[str, list[str]], profiles: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    kb = compile_rules(*kb_text)
+    partial, full = profiles
+    before, after = kb.evaluate(partial), kb.evaluate(full)
+    for tech in kb.techniques:
+        for site in (None, "whole", "part"):
+            decided = before.verdict(tech, at=site)
+            if decided is not Verdict.UNDETERMINED:
+                assert after.verdict(tech, at=site) is decided
+            assert after.verdict(tech, at=site) is not Verdict.UNDETERMINED  # complete profile
+
+
+def test_is_known_is_the_documented_exception_to_monotonicity() -> None:
+    kb = compile_rules(SCHEMA, ['rule r: if c is known and b then caution t0 because "r"'])
+    assert kb.evaluate({}).verdict("t0") is Verdict.UNASSESSED  # `c is known` is false
+    assert kb.evaluate({"c": "x"}).verdict("t0") is Verdict.UNDETERMINED  # now waits for b
+
+
+@settings(max_examples=300, deadline=None)
+@given(knowledge_bases(), partial_and_complete())
+def test_fired_and_pending_follow_kleene_logic(
+    kb_text: tuple[str, list[str]], profiles: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    kb = compile_rules(*kb_text)
+    for profile in profiles:
+        values = kb.check(profile)
+        res = kb.evaluate(profile)
+        outcomes = [kleene(cond, values) for cond in kb.program.lowered]
+        assert [r.id for r in res.fired] == [
+            r.id for r, o in zip(kb.rules, outcomes, strict=True) if o is True
+        ]
+        assert [r.id for r in res.pending] == [
+            r.id for r, o in zip(kb.rules, outcomes, strict=True) if o is None
+        ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(knowledge_bases(), st.randoms(use_true_random=False), partial_and_complete())
+def test_rule_order_does_not_matter(
+    kb_text: tuple[str, list[str]], rnd: Any, profiles: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    schema, rules = kb_text
+    shuffled = list(rules)
+    rnd.shuffle(shuffled)
+    a, b = compile_rules(schema, rules), compile_rules(schema, shuffled)
+    for profile in profiles:
+        ra, rb = a.evaluate(profile), b.evaluate(profile)
+        assert ra.verdicts() == rb.verdicts()
+        for tech in a.techniques:
+            assert ra.site_verdicts(tech) == rb.site_verdicts(tech)
+        assert sorted(m.fact for m in ra.missing) == sorted(m.fact for m in rb.missing)
+
+
+@settings(max_examples=200, deadline=None)
+@given(knowledge_bases(), partial_and_complete())
+def test_evaluation_is_deterministic_and_json_ready(
+    kb_text: tuple[str, list[str]], profiles: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    import json
+
+    kb = compile_rules(*kb_text)
+    again = compile_rules(*kb_text)
+    for profile in profiles:
+        first = kb.evaluate(profile).to_dict()
+        assert json.loads(json.dumps(first)) == first
+        assert again.evaluate(profile).to_dict() == first
+
+
+@settings(max_examples=200, deadline=None)
+@given(knowledge_bases(), partial_and_complete())
+def test_the_verdict_is_the_most_restrictive_fired_action(
+    kb_text: tuple[str, list[str]], profiles: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    """Checked against an independent reading of the rules: walk the model's actions by hand."""
+    kb = compile_rules(*kb_text)
+    _, full = profiles
+    res = kb.evaluate(full)
+    levels = {"allow": 1, "recommend": 2, "caution": 3, "contraindicate": 4}
+    order = ["unassessed", "allowed", "recommended", "caution", "contraindicated"]
+    for tech, node in kb.techniques.items():
+        reach = {tech, *node.ancestors}
+        best = max(
+            (
+                levels[a.kind.value]
+                for rule in res.fired
+                for a in rule.actions
+                if a.technique in reach and a.site is None and a.kind.value in levels
+            ),
+            default=0,
+        )
+        assert res.verdict(tech).value == order[best]
+        assert res.reasons(tech) == tuple(
+            r for r in res.assessment(tech).fired if levels.get(r.kind) == best
+        )
+
+
+# ---- the demo knowledge base: any valid profile evaluates ------------------------------------
+
+DEMO_VALUES = {
+    "condition": st.sampled_from(["nonspecific_lbp", "herniation", "stenosis"]),
+    "phase": st.sampled_from(["remission", "chronic", "subacute", "acute"]),
+    "trend": st.sampled_from(["improving", "stable", "worsening"]),
+    "pain_score": st.integers(0, 10),
+    "fever": st.booleans(),
+    "symptoms": st.lists(st.sampled_from(["numbness", "tingling", "severe_leg_pain"])),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.fixed_dictionaries({}, optional={k: st.one_of(st.none(), v) for k, v in DEMO_VALUES.items()})
+)
+def test_evaluation_never_raises_on_a_valid_profile(profile: dict[str, Any]) -> None:
+    from conftest import DEMO
+
+    kb = spinerules.compile_text(DEMO, name="demo")
+    res = kb.evaluate(profile)
+    res.to_dict()
+    for tech in kb.techniques:
+        for site in (None, *kb.sites):
+            res.assessment(tech, at=site)
+    assert all(m.fact not in {k for k, v in profile.items() if v is not None} for m in res.missing)

@@ -28,12 +28,15 @@ from . import nodes as n
 from ._resources import grammar_path
 from .errors import RulesError, RulesSyntaxError, raise_all
 from .source import Source, Span
+from .suggest import did_you_mean
 
 __all__ = ["keywords", "parse", "parse_text"]
 
-_STATEMENT_START = re.compile(
-    r"^(ruleset|document|version|reviewed|study|use|fact|technique|site|rule|if|test)\b"
+_STATEMENT_WORDS = (
+    *("ruleset", "document", "version", "reviewed", "study", "use"),
+    *("fact", "technique", "site", "rule", "if", "test"),
 )
+_STATEMENT_START = re.compile(rf"^({'|'.join(_STATEMENT_WORDS)})\b")
 
 _TERMINAL_WORDS = {
     "NAME": "a name",
@@ -132,9 +135,83 @@ def _describe_token(token: Token) -> str:
     return f"`{token.value}`"
 
 
-def _expected(names: set[str] | frozenset[str]) -> str:
-    words = sorted({_terminal_names().get(t, t.lower()) for t in names})
-    return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1] if words else ""
+_VALUE_TERMINALS = frozenset({"NAME", "INT", "TRUE", "FALSE"})
+
+#: What a name means after each word: "expected a technique name", not "expected a name".
+_NAME_AFTER = {
+    **dict.fromkeys(("contraindicate", "caution", "recommend", "allow"), "a name of a technique"),
+    **dict.fromkeys(("contraindicated", "recommended", "allowed"), "a name of a technique"),
+    **dict.fromkeys(("unassessed", "undetermined", "disagreement"), "a name of a technique"),
+    "at": "a name of a site",
+    "technique": "a name for the technique",
+    "site": "a name for the site",
+    "fact": "a name for the fact",
+    "ruleset": "a name for the ruleset",
+    "under": "the name of the parent",
+    "rule": "a rule id",
+    "fires": "a rule id",
+    "require": "a name of a requirement",
+    "requirement": "a name of a requirement",
+    "use": "a name of a shipped ruleset",
+    **dict.fromkeys(("if", "and", "or", "not", "(", "given", "missing"), "a name of a fact"),
+    **dict.fromkeys((":", "|", "<", "of"), "a name for a value"),
+}
+
+
+def _expected(names: set[str] | frozenset[str], after: Token | None = None) -> str:
+    """The expected terminals as a user writes them: `then`, a fact name, `)`, a new statement."""
+    names = set(names)
+    words: list[str] = []
+    if names >= _VALUE_TERMINALS and after is not None and after.type != "NAME":
+        names -= _VALUE_TERMINALS
+        words.append("a value (a name, a number, `true` or `false`)")
+    statements = {t for t in names if _terminal_names().get(t, "").strip("`") in _STATEMENT_WORDS}
+    new_statement = len(statements) >= 3
+    if new_statement:
+        names -= statements | {"$END"}
+    if "NAME" in names and after is not None:
+        meaning = _NAME_AFTER.get(str(after.value))
+        if meaning is not None and str(after.value) in ("if", "and", "or", "not", "(") and (
+            "NOT" in names or "LPAR" in names
+        ):
+            meaning = "a name of a fact"
+        if meaning is not None:
+            names.discard("NAME")
+            words.append(meaning)
+    words = sorted({_terminal_names().get(t, t.lower()) for t in names}) + words
+    if new_statement:
+        words.append("a new statement")
+    if not words:
+        return ""
+    return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1]
+
+
+def _tokens_before(exc: UnexpectedInput) -> list[Token]:
+    """The tokens the parser had read when it stopped, in order (empty if unknown)."""
+    stack = getattr(getattr(exc, "state", None), "value_stack", None) or []
+    found: list[Token] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item, Token):
+            found.append(item)
+        elif isinstance(item, lark.Tree):
+            for child in item.children:
+                walk(child)
+
+    for item in stack:
+        walk(item)
+    return found
+
+
+def _glued(first: Token, second: Token) -> bool:
+    """A keyword with a name stuck to it (`thenn`, `cautionx`): the lexer split one word in two."""
+    return (
+        first.type != "NAME"
+        and str(first.value) in keywords()
+        and second.type == "NAME"
+        and first.end_pos is not None
+        and first.end_pos == second.start_pos
+    )
 
 
 def _end_of(chunk: str, line_offset: int) -> tuple[int, int]:
@@ -152,16 +229,35 @@ def _syntax_error(source: Source, exc: UnexpectedInput, line_offset: int, chunk:
     hint: str | None = None
     if isinstance(exc, UnexpectedToken):
         token = exc.token
+        before = _tokens_before(exc)
         width = max(len(str(token.value)), 1) if token.type != "$END" else 1
         if token.type == "$END":
             line, column = _end_of(chunk, line_offset)
-        expected = _expected(exc.accepts or exc.expected)
+        expected = _expected(exc.accepts or exc.expected, before[-1] if before else None)
         if token.type == "$END":
             message = f"incomplete statement; expected {expected}"
         else:
             message = f"unexpected {_describe_token(token)}; expected {expected}"
         if token.value in keywords() and "NAME" in (exc.accepts or exc.expected):
             hint = f"`{token.value}` is a reserved word and cannot be used as a name"
+        accepted = exc.accepts or exc.expected
+        if hint is None and re.fullmatch(r"[a-z_][a-z0-9_]*", str(token.value)):
+            words = [_terminal_names().get(t, "").strip("`") for t in accepted]
+            hint = did_you_mean(str(token.value), [w for w in words if w in keywords()])
+        if hint is None and token.type == "EQUAL" and before and before[-1].type == "EQUAL":
+            hint = "equality is written with one `=`"
+        pairs = [(before[-1], token)] if before and token.type != "$END" else []
+        if len(before) >= 2:
+            pairs.append((before[-2], before[-1]))
+        for first, second in pairs:
+            if _glued(first, second):
+                word = f"{first.value}{second.value}"
+                line = (first.line or 1) + line_offset
+                column, width = first.column or 1, len(word)
+                message = f"`{word}` is not a word of the language (it reads as `{first.value}` "
+                message += f"followed by `{second.value}`)"
+                hint = f"did you mean `{first.value}`?"
+                break
     elif isinstance(exc, UnexpectedCharacters):
         text = source.line(line)
         rest = text[column - 1 :]

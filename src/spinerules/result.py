@@ -222,10 +222,17 @@ class Result:
         fired: tuple[int, ...],
         pending: tuple[int, ...],
     ) -> None:
-        self._kb = kb
-        self._values = values
-        self._fired = fired
-        self._pending = pending
+        set_ = object.__setattr__
+        set_(self, "_kb", kb)
+        set_(self, "_values", values)
+        set_(self, "_fired", fired)
+        set_(self, "_pending", pending)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Result is immutable: cannot set `{name}`")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Result is immutable: cannot delete `{name}`")
 
     # ---- verdicts -------------------------------------------------------------------------
 

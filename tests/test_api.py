@@ -1,0 +1,230 @@
+"""The public API: what `import spinerules` offers, and that it behaves as documented."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import attrs
+import pytest
+
+import spinerules
+from spinerules import KnowledgeBase, Verdict
+
+
+def test_all_lists_exactly_the_public_names() -> None:
+    public = {name for name in dir(spinerules) if not name.startswith("_")}
+    modules = {name for name in public if type(getattr(spinerules, name)).__name__ == "module"}
+    assert set(spinerules.__all__) - {"__version__"} == public - modules
+    for name in spinerules.__all__:
+        assert hasattr(spinerules, name)
+
+
+def test_verdict_is_a_string_enum() -> None:
+    assert [v.value for v in Verdict] == [
+        "contraindicated",
+        "caution",
+        "recommended",
+        "allowed",
+        "unassessed",
+        "undetermined",
+    ]
+    assert Verdict.CAUTION == "caution"
+    assert str(Verdict.CAUTION) == "caution"
+    assert json.dumps(Verdict.ALLOWED) == '"allowed"'
+
+
+def test_shipped_rulesets_are_listed_and_load() -> None:
+    names = spinerules.rulesets()
+    assert "vocabulary" in names
+    assert "herniation" in names
+    kb = spinerules.load("herniation")
+    assert kb is spinerules.load("herniation")  # compiled once
+    assert kb.name == "herniation"
+    assert "condition" in kb.facts and "massage" in kb.techniques and "lumbar_spine" in kb.sites
+
+
+def test_unknown_shipped_ruleset() -> None:
+    with pytest.raises(spinerules.UnknownNameError, match="`herniation`"):
+        spinerules.load("herniaton")
+
+
+def test_load_path_and_compile_text(tmp_path: Path) -> None:
+    text = 'fact f: bool\ntechnique t\nrule r: if f then caution t because "b"\n'
+    file = tmp_path / "local.rules"
+    file.write_text(text)
+    from_file = spinerules.load_path(file)
+    from_text = spinerules.compile_text(text, name="local")
+    assert from_file.name == from_text.name == "local"
+    assert from_file.rules[0].location == f"{file}:3:1"
+    assert from_text.rules[0].location == "local:3:1"
+    with pytest.raises(FileNotFoundError):
+        spinerules.load_path(tmp_path / "missing.rules")
+
+
+def test_compile_text_resolves_relative_imports_against_base_dir(tmp_path: Path) -> None:
+    (tmp_path / "v.rules").write_text("fact f: bool\ntechnique t\n")
+    kb = spinerules.compile_text(
+        'use "v.rules"\nif f then allow t because "x"', name="x", base_dir=tmp_path
+    )
+    assert kb.evaluate({"f": True}).verdict("t") is Verdict.ALLOWED
+
+
+def test_a_clinic_file_can_use_a_shipped_ruleset_and_add_a_rule(tmp_path: Path) -> None:
+    policy = tmp_path / "clinic.rules"
+    policy.write_text(
+        "ruleset clinic\nuse herniation\n"
+        "rule clinic_no_cupping: if condition = herniation then contraindicate cupping "
+        'because "Local policy."\n'
+    )
+    kb = spinerules.load_path(policy)
+    shipped = spinerules.load("herniation")
+    assert len(kb.rules) == len(shipped.rules) + 1
+    res = kb.evaluate({"condition": "herniation"})
+    assert res.verdict("cupping") is Verdict.CONTRAINDICATED
+    (reason,) = res.reasons("cupping")
+    assert (reason.rule_id, reason.ruleset, reason.text) == (
+        "clinic_no_cupping",
+        "clinic",
+        "Local policy.",
+    )
+
+
+def test_reason_carries_everything_to_trace_a_verdict(demo: KnowledgeBase) -> None:
+    res = demo.evaluate({"condition": "herniation", "phase": "acute"})
+    (reason,) = res.reasons("massage")
+    assert reason.rule_id == "acute_herniation"
+    assert reason.action == "contraindicate massage"
+    assert reason.text == "No massage in an acute episode."
+    assert reason.document == "demo.txt"
+    assert reason.section == "Detailed explanations"
+    assert reason.quote == "currently experiencing an acute episode"
+    assert reason.location == "demo:21:1"  # the line of `rule acute_herniation:`
+    assert reason.ruleset == "demo"
+
+
+def test_referrals_requirements_advice(demo: KnowledgeBase) -> None:
+    res = demo.evaluate({"fever": True, "symptoms": ["numbness"], "pain_score": 9})
+    assert [(r.urgency, r.to) for r in res.referrals] == [
+        ("urgent", "spine specialist"),
+        ("routine", "general practitioner"),
+    ]
+    assert [(r.name, r.text) for r in res.requirements] == [
+        ("physician_consultation", "ask a doctor first")
+    ]
+    assert [a.text for a in res.advice] == ["rest"]
+    assert res.referrals[0].reason.rule_id == "severe_pain"
+
+
+def test_results_and_schema_objects_are_immutable(demo: KnowledgeBase) -> None:
+    res = demo.evaluate({"fever": True})
+    reason = res.reasons("massage")[0]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        reason.rule_id = "x"  # type: ignore[misc]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        demo.rules[0].id = "x"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        res.referrals = ()  # type: ignore[misc]
+    assert isinstance(demo.rules, tuple)
+
+
+def test_to_dict_schema(demo: KnowledgeBase) -> None:
+    res = demo.evaluate({"condition": "herniation", "phase": "chronic", "symptoms": []})
+    data = res.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert set(data) == {
+        "knowledge_base",
+        "facts",
+        "verdicts",
+        "referrals",
+        "requirements",
+        "advice",
+        "disagreements",
+        "missing",
+        "fired",
+        "pending",
+    }
+    assert data["facts"] == {"condition": "herniation", "phase": "chronic", "symptoms": []}
+    entry = data["verdicts"]["deep_pressure"]
+    assert set(entry) == {
+        "verdict",
+        "floor",
+        "ceiling",
+        "reasons",
+        "pending",
+        "overridden",
+        "sites",
+    }
+    # mild_herniation fires; fever_blocks (fever unknown) could still contraindicate
+    assert entry["verdict"] == "undetermined"
+    assert (entry["floor"], entry["ceiling"]) == ("recommended", "contraindicated")
+    assert entry["sites"] == {"affected_segment": "undetermined"}
+
+
+def test_evaluate_many(demo: KnowledgeBase) -> None:
+    profiles = [{"fever": True}, {"fever": False}, {}]
+    many = demo.evaluate_many(profiles)
+    assert [r.to_dict() for r in many] == [demo.evaluate(p).to_dict() for p in profiles]
+
+
+def test_a_knowledge_base_can_be_shared_between_threads(demo: KnowledgeBase) -> None:
+    profiles = [{"fever": i % 2 == 0, "pain_score": i % 11} for i in range(200)]
+    expected = [demo.evaluate(p).to_dict() for p in profiles]
+    results: list[list[dict[str, object]]] = []
+
+    def work() -> None:
+        results.append([demo.evaluate(p).to_dict() for p in profiles])
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [expected] * 4
+
+
+def test_rules_text_is_never_executed() -> None:
+    """Names and strings from the file reach generated code only through repr()."""
+    kb = spinerules.compile_text(
+        "fact __builtins__: __import__ | exec\ntechnique t\n"
+        "rule r: if __builtins__ = __import__ then caution t because \"__import__('os')\"\n"
+    )
+    assert "__import__" not in kb.program.code.replace("'__import__'", "")
+    assert kb.evaluate({"__builtins__": "__import__"}).verdict("t") is Verdict.CAUTION
+    assert kb.evaluate({"__builtins__": "exec"}).verdict("t") is Verdict.UNASSESSED
+
+
+def test_ruleset_metadata() -> None:
+    kb = spinerules.compile_text(
+        'ruleset m "Title"\ndocument "d.txt"\nversion "2.1"\nreviewed 2026-01-31\n'
+        'study "A (2020)"\nstudy "B (2023)"\nfact f: bool\n'
+    )
+    (info,) = kb.rulesets
+    assert (info.name, info.title, info.document, info.version) == ("m", "Title", "d.txt", "2.1")
+    assert info.reviewed is not None and info.reviewed.isoformat() == "2026-01-31"
+    assert info.studies == ("A (2020)", "B (2023)")
+
+
+def test_warnings_are_reported_not_raised() -> None:
+    kb = spinerules.compile_text(
+        'document "d.txt"\nfact f: bool\nfact unused: bool\ntechnique t\n'
+        "rule r: if f then allow t\n"
+    )
+    codes = sorted(w.code for w in kb.warnings)
+    assert codes == ["no-because", "no-cite", "unused-fact"]
+    unused = next(w for w in kb.warnings if w.code == "unused-fact")
+    assert (unused.span.line, unused.span.column) == (3, 6)
+    assert unused.render().startswith("<text>:3:6: warning: fact `unused`")
+
+
+def test_anonymous_rule_ids_are_stable_under_layout_and_moves() -> None:
+    a = spinerules.compile_text(
+        "fact f: bool\nfact g: bool\ntechnique t\nif f then allow t\nif g then caution t\n"
+    )
+    b = spinerules.compile_text(
+        "fact f: bool\nfact g: bool\ntechnique t\n# moved\nif   g\n  then caution t\n"
+        "if (f) then allow t\n"
+    )
+    assert sorted(r.id for r in a.rules) == sorted(r.id for r in b.rules)
+    assert all(r.id.startswith("r_") and len(r.id) == 10 for r in a.rules)

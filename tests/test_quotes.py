@@ -6,6 +6,7 @@ engine; the second half checks the same through the public API (`rule.cites[j].q
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from pathlib import Path
@@ -17,7 +18,13 @@ RULESETS = REPO / "rulesets"
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 SHIPPED = sorted(p for p in RULESETS.glob("*.rules"))
-DOCUMENT_RULESETS = ["fusion_avoidance", "stenosis", "herniation", "spine_specialist", "osteochondrosis"]
+DOCUMENT_RULESETS = [
+    "fusion_avoidance",
+    "stenosis",
+    "herniation",
+    "spine_specialist",
+    "osteochondrosis",
+]
 
 # Tokens of the rules language that matter here: strings (with the two escapes \" and \\),
 # comments (skipped), names, and any other single character.
@@ -37,7 +44,7 @@ def parse_cites(text: str) -> tuple[str | None, list[tuple[int, str]]]:
         for m in TOKEN.finditer(text)
         if not m.group().startswith("#")
     ]
-    for (word, _), (nxt, line) in zip(tokens, tokens[1:], strict=False):
+    for (word, _), (nxt, line) in itertools.pairwise(tokens):
         if not nxt.startswith('"'):
             continue
         if word == "document":
@@ -85,7 +92,10 @@ def test_quotes_are_verbatim(path: Path) -> None:
 
 
 def test_tokenizer_reads_escapes_and_skips_comments() -> None:
-    text = '# quote "not this"\ndocument "d.txt"\nrule x: if a then advise "quote" cite quote "say \\"hi\\""\n'
+    text = (
+        '# quote "not this"\ndocument "d.txt"\n'
+        'rule x: if a then advise "quote" cite quote "say \\"hi\\""\n'
+    )
     assert parse_cites(text) == ("d.txt", [(3, 'say "hi"')])
 
 
@@ -98,12 +108,16 @@ def test_quotes_are_verbatim_through_the_api(name: str) -> None:
     text = read_document(f"{_document_of(name)}")
     kb = spinerules.load(name)
     assert kb.rules, f"{name} has no rules"
-    regex_quotes = sorted(q for _, q in parse_cites((RULESETS / f"{name}.rules").read_text("utf-8"))[1])
+    regex_quotes = sorted(
+        q for _, q in parse_cites((RULESETS / f"{name}.rules").read_text("utf-8"))[1]
+    )
     api_quotes = []
     for rule in kb.rules:
         assert rule.cites, f"rule {rule.id} cites nothing"
         for cite in rule.cites:
-            assert cite.quote in text, f"rule {rule.id}: not verbatim in its document: {cite.quote!r}"
+            assert cite.quote in text, (
+                f"rule {rule.id}: not verbatim in its document: {cite.quote!r}"
+            )
             api_quotes.append(cite.quote)
     # the engine and the tokenizer above read the same quotes
     assert sorted(api_quotes) == regex_quotes

@@ -215,6 +215,11 @@ def _stakes(kind: ActionKind, urgency: str | None) -> int:
 class Result:
     """The answer for one patient. Immutable; explanations are computed on first use."""
 
+    _kb: KnowledgeBase
+    _values: tuple[Normal, ...]
+    _fired: tuple[int, ...]
+    _pending: tuple[int, ...]
+
     def __init__(
         self,
         kb: KnowledgeBase,

@@ -228,3 +228,12 @@ def test_anonymous_rule_ids_are_stable_under_layout_and_moves() -> None:
     )
     assert sorted(r.id for r in a.rules) == sorted(r.id for r in b.rules)
     assert all(r.id.startswith("r_") and len(r.id) == 10 for r in a.rules)
+
+
+def test_load_all_combines_every_shipped_ruleset() -> None:
+    kb = spinerules.load_all()
+    assert kb.name == "all"
+    rulesets = {info.name for info in kb.rulesets}
+    assert set(spinerules.rulesets()) <= rulesets
+    expected = sum(len(spinerules.load(n).rules) for n in spinerules.rulesets())
+    assert len(kb.rules) == expected

@@ -68,7 +68,7 @@ def load_all() -> KnowledgeBase:
         if found is not None:
             return found
     names = [n for n in shipped_names() if n != "vocabulary"]
-    text = 'ruleset all "All shipped rulesets"\n' + "".join(f"use {n}\n" for n in names)
+    text = 'ruleset shipped "All shipped rulesets"\n' + "".join(f"use {n}\n" for n in names)
     kb = compile_text(text, name="all")
     with _lock:
         return _cache.setdefault("*all*", kb)

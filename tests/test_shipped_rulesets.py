@@ -152,17 +152,23 @@ def _check(res: spinerules.Result, exp: nodes.Expectation) -> bool:
     return exp.rule.name in fired(res)
 
 
-@pytest.mark.parametrize("name", [*sorted(DOCUMENTS), "vocabulary"])
-def test_in_file_tests_pass_and_fire_every_rule(name: str) -> None:
-    kb = spinerules.load(name)
-    own = [test for ruleset, test in kb.tests if ruleset == name]
-    assert own, f"{name} has no in-file tests"
+def run_file_tests(kb: spinerules.KnowledgeBase, ruleset: str) -> tuple[list[str], set[str]]:
+    """Run the in-file tests written in `ruleset`: (failed expectations, ids of fired rules)."""
+    own = [test for name, test in kb.tests if name == ruleset]
+    assert own, f"{ruleset} has no in-file tests"
     failures = []
     seen: set[str] = set()
     for test in own:
         res = kb.evaluate(_profile(test))
         seen |= fired(res)
         failures += [f"{test.name}: {exp}" for exp in test.expectations if not _check(res, exp)]
+    return failures, seen
+
+
+@pytest.mark.parametrize("name", [*sorted(DOCUMENTS), "vocabulary"])
+def test_in_file_tests_pass_and_fire_every_rule(name: str) -> None:
+    kb = spinerules.load(name)
+    failures, seen = run_file_tests(kb, name)
     assert failures == []
     assert [r.id for r in kb.rules if r.id not in seen] == []
 

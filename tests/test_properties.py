@@ -221,3 +221,46 @@ def test_evaluation_never_raises_on_a_valid_profile(profile: dict[str, Any]) -> 
         for site in (None, *kb.sites):
             res.assessment(tech, at=site)
     assert all(m.fact not in {k for k, v in profile.items() if v is not None} for m in res.missing)
+
+
+@settings(max_examples=300, deadline=None)
+@given(knowledge_bases(), partial_and_complete())
+def test_screening_gives_the_same_verdicts_as_evaluation(
+    kb_text: tuple[str, list[str]], profiles: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    kb = compile_rules(*kb_text)
+    for profile in profiles:
+        assert kb.screen(profile) == kb.evaluate(profile).verdicts()
+
+
+@settings(max_examples=300, deadline=None)
+@given(partial_and_complete())
+def test_the_generated_input_check_agrees_with_the_careful_one(
+    profiles: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    from spinerules.facts import normalize
+
+    kb = compile_rules(SCHEMA, ['rule r: if b then allow t0 because "r"'])
+    for profile in profiles:
+        assert kb.program.quick_check(profile) == normalize(kb.facts, kb.program.slots, profile)
+
+
+def test_the_index_skips_rules_that_cannot_apply() -> None:
+    """With every rule keyed on a value of `c`, a patient's branch holds only that value's rules."""
+    from spinerules.index import Branch, Leaf, Tree
+
+    def rules_in(tree: Tree) -> set[int]:
+        if isinstance(tree, Leaf):
+            return {i for i, _ in tree.rules}
+        return set().union(*(rules_in(t) for _, t in tree.cases))
+
+    rules = [
+        f'rule r{i}: if c = {"xyz"[i % 3]} and n >= {i % 5} then caution t0 because "r"'
+        for i in range(60)
+    ]
+    kb = compile_rules(SCHEMA, rules)
+    tree = kb.program.tree
+    assert isinstance(tree, Branch)
+    assert tree.slot == kb.program.slots.index("c")
+    for value, branch in tree.cases:
+        assert rules_in(branch) == {i for i in range(60) if "xyz"[i % 3] == value}

@@ -1,28 +1,37 @@
 """The validated model to a fast evaluator: everything that does not depend on the patient.
 
 Names become slot numbers; the technique and site hierarchies are folded so that each rule knows
-every (technique, level) it reaches; conditions are turned into Python source that is compiled
-once. The source is generated only from the validated model: fact slots become local names
-`s<N>`, every literal is emitted with `repr()`, and value sets are bound as constants `_k<N>`;
-no text from a rules file is ever placed in the code except through `repr()`. `Program.code`
-shows what was generated.
+every (technique, level) it reaches; conditions are specialised into a decision tree over fact
+values (`index.py`) and turned into Python source that is compiled once.
+
+The source is generated only from the validated model: fact slots become local names `s<N>`,
+techniques `l<N>`, every literal is emitted with `repr()`, and value sets are bound as constants
+`_k<N>`; no text from a rules file is placed in the code except through `repr()`, and the code
+runs with no builtins. `Program.code` shows what was generated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from .facts import Normal
+from .index import Branch, Leaf, Tree, build
 from .logic import Atom, Junction, Lowered, lower, slots_of
-from .schema import Model, Node
+from .result import Verdict
+from .schema import Fact, FactKind, Model, Node
 
 __all__ = ["Program", "compile_model"]
 
 FireFn = Callable[[Sequence[Normal]], list[int]]
+ScreenFn = Callable[[Sequence[Normal]], dict[str, Verdict]]
 CondFn = Callable[[Sequence[Normal]], bool]
+NormFn = Callable[[Mapping[str, Any]], tuple[Normal, ...]]
+
+#: ints with at most this many values can be switched on by the index
+_MAX_SWITCH = 16
 
 
 @attrs.frozen
@@ -40,18 +49,40 @@ class Program:
     site_effects: tuple[tuple[tuple[int, int, int], ...], ...]
     #: per site: the sites whose actions count there (itself and its ancestors)
     site_scope: tuple[frozenset[int], ...]
+    #: complete profile -> fired rule indexes, in rule order (through the index)
     fire_complete: FireFn = attrs.field(repr=False)
+    #: complete profile -> technique -> verdict, unqualified actions only (through the index)
+    screen_complete: ScreenFn = attrs.field(repr=False)
+    #: per rule, two-valued condition for a profile where the rule's facts are known
     cond2: tuple[CondFn, ...] = attrs.field(repr=False)
+    #: profile -> normalised values, for well-formed input; raises anything on bad input
+    quick_check: NormFn = attrs.field(repr=False)
+    tree: Tree = attrs.field(repr=False)
     code: str = attrs.field(repr=False)
 
 
-def _descendants(table: dict[str, Node]) -> dict[str, tuple[str, ...]]:
+def _descendants(table: Mapping[str, Node]) -> dict[str, tuple[str, ...]]:
     """Each node and everything under it, in declaration order."""
     out: dict[str, list[str]] = {name: [name] for name in table}
     for name, node in table.items():
         for ancestor in node.ancestors:
             out[ancestor].append(name)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _domain(fact: Fact) -> tuple[object, ...] | None:
+    """The values the index may switch on for a fact, or None if it should not."""
+    if fact.kind is FactKind.ENUM:
+        return fact.values
+    if fact.kind is FactKind.ORDERED:
+        return tuple(range(len(fact.values)))
+    if fact.kind is FactKind.BOOL:
+        return (False, True)
+    if fact.kind is FactKind.INT:
+        assert fact.low is not None and fact.high is not None
+        if fact.high - fact.low < _MAX_SWITCH:
+            return tuple(range(fact.low, fact.high + 1))
+    return None
 
 
 def compile_model(model: Model) -> Program:
@@ -61,17 +92,22 @@ def compile_model(model: Model) -> Program:
     sites = tuple(model.sites)
     t_index = {t: i for i, t in enumerate(techniques)}
     s_index = {s: i for i, s in enumerate(sites)}
-    reach = _descendants(dict(model.techniques))
+    reach = _descendants(model.techniques)
 
     lowered = tuple(lower(rule.condition, model.facts, slot_of) for rule in model.rules)
     effects: list[tuple[tuple[int, int], ...]] = []
+    direct: list[tuple[tuple[int, int], ...]] = []
     site_effects: list[tuple[tuple[int, int, int], ...]] = []
     for rule in model.rules:
         plain: dict[int, int] = {}
+        named: dict[int, int] = {}
         at_site: dict[tuple[int, int], int] = {}
         for action in rule.actions:
             if not action.level or action.technique is None:
                 continue
+            if action.site is None:
+                t0 = t_index[action.technique]
+                named[t0] = max(named.get(t0, 0), action.level)
             for tech in reach[action.technique]:
                 t = t_index[tech]
                 if action.site is None:
@@ -80,22 +116,37 @@ def compile_model(model: Model) -> Program:
                     key = (t, s_index[action.site])
                     at_site[key] = max(at_site.get(key, 0), action.level)
         effects.append(tuple(sorted(plain.items())))
+        direct.append(tuple(sorted(named.items())))
         site_effects.append(tuple((t, s, lvl) for (t, s), lvl in sorted(at_site.items())))
     site_scope = tuple(
         frozenset([i, *(s_index[a] for a in model.sites[s].ancestors)]) for i, s in enumerate(sites)
     )
-    fire, cond2, code = _generate(lowered, len(slots))
+    rule_slots = tuple(slots_of(c) for c in lowered)
+    domains = {
+        i: d for i, name in enumerate(slots) if (d := _domain(model.facts[name])) is not None
+    }
+    tree = build(list(enumerate(lowered)), domains, [frozenset(s) for s in rule_slots])
+    parents = [
+        (t_index[name], t_index[node.parent])
+        for name, node in sorted(model.techniques.items(), key=lambda kv: len(kv[1].ancestors))
+        if node.parent is not None
+    ]
+    generated = _Generator(model, slots, techniques)
+    code, namespace = generated.run(tree, lowered, direct, parents)
     return Program(
         slots=slots,
         techniques=techniques,
         sites=sites,
         lowered=lowered,
-        rule_slots=tuple(slots_of(c) for c in lowered),
+        rule_slots=rule_slots,
         effects=tuple(effects),
         site_effects=tuple(site_effects),
         site_scope=site_scope,
-        fire_complete=fire,
-        cond2=cond2,
+        fire_complete=namespace["fire"],
+        screen_complete=namespace["screen"],
+        cond2=tuple(namespace[f"c{i}"] for i in range(len(lowered))),
+        quick_check=namespace["check"],
+        tree=tree,
         code=code,
     )
 
@@ -105,10 +156,14 @@ def compile_model(model: Model) -> Program:
 _COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
-class _Emitter:
-    def __init__(self) -> None:
+class _Generator:
+    def __init__(self, model: Model, slots: tuple[str, ...], techniques: tuple[str, ...]) -> None:
+        self.model = model
+        self.slots = slots
+        self.techniques = techniques
         self.constants: dict[str, Any] = {}
         self._by_value: dict[object, str] = {}
+        self.lines: list[str] = []
 
     def const(self, value: object) -> str:
         key = (type(value), value)
@@ -118,6 +173,8 @@ class _Emitter:
             self.constants[name] = value
             self._by_value[key] = name
         return name
+
+    # conditions
 
     def expr(self, cond: Lowered, var: Callable[[int], str]) -> str:
         """Two-valued Python for a condition whose slots are all known."""
@@ -151,22 +208,159 @@ class _Emitter:
         assert op == "unknown"
         return "False"
 
+    # the tree, emitted twice: once collecting fired rules, once folding verdict levels
 
-def _generate(lowered: tuple[Lowered, ...], n_slots: int) -> tuple[FireFn, tuple[CondFn, ...], str]:
-    emit = _Emitter()
-    lines = ["def fire(v):"]
-    if n_slots:
-        names = ", ".join(f"s{i}" for i in range(n_slots))
-        lines.append(f"    ({names},) = v")
-    lines += ["    out = []", "    add = out.append"]
-    for i, cond in enumerate(lowered):
-        lines.append(f"    if {emit.expr(cond, lambda s: f's{s}')}: add({i})")
-    lines.append("    return out")
-    for i, cond in enumerate(lowered):
-        lines.append(f"def c{i}(v): return {emit.expr(cond, lambda s: f'v[{s}]')}")
-    code = "\n".join(lines) + "\n"
-    namespace: dict[str, Any] = {"__builtins__": {}, **emit.constants}
-    exec(compile(code, "<spinerules generated>", "exec"), namespace)
-    fire: FireFn = namespace["fire"]
-    cond2 = tuple(namespace[f"c{i}"] for i in range(len(lowered)))
-    return fire, cond2, code
+    def tree(self, tree: Tree, depth: int, emit_rule: Callable[[int, str], list[str]]) -> None:
+        pad = "    " * depth
+        if isinstance(tree, Leaf):
+            for index, cond in tree.rules:
+                body = emit_rule(index, pad)
+                if not body:
+                    continue
+                if cond is True:
+                    self.lines.extend(body)
+                else:
+                    assert not isinstance(cond, bool)
+                    self.lines.append(f"{pad}if {self.expr(cond, _local)}:")
+                    self.lines.extend("    " + line for line in body)
+            return
+        assert isinstance(tree, Branch)
+        keyword = "if"
+        for value, sub in tree.cases:
+            self.lines.append(f"{pad}{keyword} s{tree.slot} == {value!r}:")
+            before = len(self.lines)
+            self.tree(sub, depth + 1, emit_rule)
+            if len(self.lines) == before:
+                self.lines.append(f"{pad}    pass")
+            keyword = "elif"
+
+    def unpack(self) -> None:
+        if self.slots:
+            names = ", ".join(f"s{i}" for i in range(len(self.slots)))
+            self.lines.append(f"    ({names},) = v")
+
+    def run(
+        self,
+        tree: Tree,
+        lowered: tuple[Lowered, ...],
+        direct: list[tuple[tuple[int, int], ...]],
+        parents: list[tuple[int, int]],
+    ) -> tuple[str, dict[str, Any]]:
+        # fire: fired rule indexes
+        self.lines += ["def fire(v):"]
+        self.unpack()
+        self.lines += ["    out = []", "    add = out.append"]
+        self.tree(tree, 1, lambda i, pad: [f"{pad}add({i})"])
+        self.lines.append("    return out")
+
+        # screen: verdict levels, direct targets only, then pushed down the hierarchy
+        self.lines += ["def screen(v):"]
+        self.unpack()
+        if self.techniques:
+            self.lines.append(
+                "    " + " = ".join(f"l{t}" for t in range(len(self.techniques))) + " = 0"
+            )
+
+        def fold(i: int, pad: str) -> list[str]:
+            return [f"{pad}if l{t} < {lvl}: l{t} = {lvl}" for t, lvl in direct[i]]
+
+        self.tree(tree, 1, fold)
+        for child, parent in parents:
+            self.lines.append(f"    if l{child} < l{parent}: l{child} = l{parent}")
+        entries = ", ".join(f"{name!r}: _V[l{t}]" for t, name in enumerate(self.techniques))
+        self.lines.append(f"    return {{{entries}}}")
+
+        # per-rule two-valued conditions
+        for i, cond in enumerate(lowered):
+            self.lines.append(f"def c{i}(v): return {self.expr(cond, lambda s: f'v[{s}]')}")
+
+        self.check()
+        code = "\n".join(self.lines) + "\n"
+        namespace: dict[str, Any] = {
+            "__builtins__": {},
+            "_V": (
+                Verdict.UNASSESSED,
+                Verdict.ALLOWED,
+                Verdict.RECOMMENDED,
+                Verdict.CAUTION,
+                Verdict.CONTRAINDICATED,
+            ),
+            "_bad": _BadInput,
+            "_frozenset": frozenset,
+            "_str": str,
+            "_bytes": bytes,
+            "_int": int,
+            "_type": type,
+            **self.constants,
+        }
+        exec(compile(code, "<spinerules generated>", "exec"), namespace)
+        return code, namespace
+
+    def check(self) -> None:
+        """`check(p)`: the profile as a tuple of normalised values, for well-formed input only.
+        Anything unexpected raises (any exception); the caller then runs the careful checker in
+        `facts.py`, which raises the `FactError` that explains the problem."""
+        keys = self.const(frozenset(self.slots))
+        lines = ["def check(p):", f"    if not {keys}.issuperset(p): raise _bad", "    g = p.get"]
+        for i, name in enumerate(self.slots):
+            fact = self.model.facts[name]
+            s = f"s{i}"
+            lines.append(f"    {s} = g({name!r})")
+            if fact.kind is FactKind.ENUM:
+                lines.append(
+                    f"    if {s} is not None and ({s}.__class__ is not _str or "
+                    f"{s} not in {self.const(frozenset(fact.values))}): raise _bad"
+                )
+            elif fact.kind is FactKind.ORDERED:
+                ranks = {v: r for r, v in enumerate(fact.values)}
+                lines.append(
+                    f"    if {s} is not None: {s} = {self.const(_FrozenMap(ranks))}.rank({s})"
+                )
+            elif fact.kind is FactKind.BOOL:
+                lines.append(
+                    f"    if {s} is not None and {s} is not True and {s} is not False: raise _bad"
+                )
+            elif fact.kind is FactKind.INT:
+                lines.append(
+                    f"    if {s} is not None and ({s}.__class__ is not _int or not "
+                    f"({fact.low!r} <= {s} <= {fact.high!r})): raise _bad"
+                )
+            else:
+                values = self.const(frozenset(fact.values))
+                lines.append(f"    if {s} is not None:")
+                lines.append(
+                    f"        if {s}.__class__ is _str or {s}.__class__ is _bytes: raise _bad"
+                )
+                lines.append(f"        {s} = _frozenset({s})")
+                lines.append(f"        if not {s} <= {values}: raise _bad")
+        names = ", ".join(f"s{i}" for i in range(len(self.slots)))
+        lines.append(f"    return ({names},)" if self.slots else "    return ()")
+        self.lines += lines
+
+
+class _BadInput(Exception):
+    """Raised by the generated checker; the careful checker then says what is wrong."""
+
+
+class _FrozenMap:
+    """Ordered value -> rank, for generated code: `rank()` raises on anything else."""
+
+    __slots__ = ("_ranks",)
+
+    def __init__(self, ranks: dict[str, int]) -> None:
+        self._ranks = ranks
+
+    def rank(self, value: object) -> int:
+        if value.__class__ is not str:
+            raise TypeError(value)
+        return self._ranks[value]
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._ranks.items()))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _FrozenMap) and other._ranks == self._ranks
+
+
+def _local(slot: int) -> str:
+    return f"s{slot}"

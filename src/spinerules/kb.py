@@ -11,7 +11,7 @@ from .errors import UnknownNameError
 from .evaluate import run
 from .facts import Normal, denormalize, normalize
 from .nodes import TestNode
-from .result import Reason, Result
+from .result import Reason, Result, Verdict
 from .schema import Fact, Model, Node, Rule, RulesetInfo, RulesWarning
 from .suggest import did_you_mean
 
@@ -84,7 +84,23 @@ class KnowledgeBase:
 
     def check(self, facts: Mapping[str, Any]) -> tuple[Normal, ...]:
         """The profile checked and normalised (raises `FactError`)."""
-        return normalize(self._model.facts, self._program.slots, facts)
+        try:
+            return self._program.quick_check(facts)
+        except Exception:  # not well formed: the careful checker says what is wrong
+            return normalize(self._model.facts, self._program.slots, facts)
+
+    def screen(self, facts: Mapping[str, Any]) -> dict[str, Verdict]:
+        """Verdicts only (technique -> verdict, no site), with no explanations: the fast path
+        for screening. Same verdicts as `evaluate(facts).verdicts()`."""
+        values = self.check(facts)
+        if None not in values:
+            return self._program.screen_complete(values)
+        fired, pending = run(self._program, values)
+        return Result(self, values, fired, pending).verdicts()
+
+    def screen_many(self, profiles: Iterable[Mapping[str, Any]]) -> list[dict[str, Verdict]]:
+        screen = self.screen
+        return [screen(p) for p in profiles]
 
     def evaluate(self, facts: Mapping[str, Any]) -> Result:
         """Verdicts and their reasons for one patient. Missing keys and `None` mean unknown."""

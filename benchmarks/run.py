@@ -89,7 +89,8 @@ class Results:
     engines: dict[str, str]  # name -> description
     unavailable: dict[str, str]  # name -> reason
     measurements: list[Measurement]
-    shipped: dict[str, Any] | None = None
+    shipped: dict[str, Any] | None = None  # spinerules alone, partial profiles
+    shipped_status: str | None = None  # every engine on the shipped rulesets
     cold_import: dict[str, Any] | None = None
 
     def to_json(self) -> str:
@@ -183,51 +184,74 @@ def measure(
     return m
 
 
+def run_workload(
+    engines: Sequence[Engine], series: str, ruleset: RuleSet, profiles: list[Profile],
+    cfg: Config, results: Results, failed: dict[str, int],
+) -> None:  # fmt: skip
+    """Every engine on one ruleset and its profiles (the baseline first, as reference)."""
+    n = len(ruleset.rules)
+    baseline = next(e for e in engines if e.name == BASELINE)
+    reference = baseline.normalize(
+        ruleset, baseline.run(baseline.compile(baseline.prepare(ruleset)), profiles)
+    )
+    for engine in engines:
+        if engine.name in results.unavailable:
+            continue
+        if engine.max_rules is not None and n > engine.max_rules:
+            results.measurements.append(Measurement(
+                engine.name, series, n,
+                f"skipped: too slow to benchmark above {engine.max_rules} rules",
+            ))  # fmt: skip
+            continue
+        if engine.name in failed:
+            results.measurements.append(Measurement(
+                engine.name, series, n, f"skipped: failed at {failed[engine.name]} rules"
+            ))  # fmt: skip
+            continue
+        _log(cfg, f"{series} {n:>6} rules: {engine.name} ...")
+        try:
+            m = measure(engine, ruleset, profiles, reference, series, cfg)
+        except DisagreementError:
+            raise
+        except Exception as e:  # an engine that breaks is reported, never dropped
+            failed[engine.name] = n
+            m = Measurement(engine.name, series, n, f"failed: {type(e).__name__}: {e}"[:300])
+        results.measurements.append(m)
+        if m.profiles_per_s is not None:
+            _log(cfg, f"    {m.profiles_per_s:,.0f} profiles/s, compile "
+                      f"{m.compile_s or 0:.3f} s, checked {m.checked}")  # fmt: skip
+        else:
+            _log(cfg, f"    {m.status}")
+
+
 def run_series(engines: Sequence[Engine], series: str, cfg: Config, results: Results) -> None:
     failed: dict[str, int] = {}
     for n in cfg.sizes:
         ruleset = generate_ruleset(n, seed=cfg.seed, keyed=(series == "keyed"))
         profiles = generate_profiles(ruleset, cfg.profiles, seed=cfg.seed)
-        baseline = next(e for e in engines if e.name == BASELINE)
-        reference = baseline.normalize(
-            ruleset, baseline.run(baseline.compile(baseline.prepare(ruleset)), profiles)
-        )
-        for engine in engines:
-            if engine.name in results.unavailable:
-                continue
-            if engine.max_rules is not None and n > engine.max_rules:
-                results.measurements.append(Measurement(
-                    engine.name, series, n,
-                    f"skipped: too slow to benchmark above {engine.max_rules} rules",
-                ))  # fmt: skip
-                continue
-            if engine.name in failed:
-                results.measurements.append(Measurement(
-                    engine.name, series, n, f"skipped: failed at {failed[engine.name]} rules"
-                ))  # fmt: skip
-                continue
-            _log(cfg, f"{series} {n:>6} rules: {engine.name} ...")
-            try:
-                m = measure(engine, ruleset, profiles, reference, series, cfg)
-            except DisagreementError:
-                raise
-            except Exception as e:  # an engine that breaks is reported, never dropped
-                failed[engine.name] = n
-                m = Measurement(engine.name, series, n, f"failed: {type(e).__name__}: {e}"[:300])
-            results.measurements.append(m)
-            if m.profiles_per_s is not None:
-                _log(cfg, f"    {m.profiles_per_s:,.0f} profiles/s, compile "
-                          f"{m.compile_s or 0:.3f} s, checked {m.checked}")  # fmt: skip
-            else:
-                _log(cfg, f"    {m.status}")
+        run_workload(engines, series, ruleset, profiles, cfg, results, failed)
+
+
+def run_shipped_everywhere(engines: Sequence[Engine], cfg: Config, results: Results) -> None:
+    """Every engine on the shipped rulesets (translated; spinerules runs them as shipped)."""
+    from benchmarks.shipped import complete_profiles, shipped_ruleset
+
+    try:
+        ruleset = shipped_ruleset()
+    except Exception as e:
+        results.shipped_status = f"failed: {type(e).__name__}: {e}"[:300]
+        return
+    profiles = complete_profiles(ruleset, cfg.profiles, seed=cfg.seed)
+    run_workload(engines, "shipped", ruleset, profiles, cfg, results, {})
+    results.shipped_status = "ok"
 
 
 # --- the shipped rulesets -----------------------------------------------------------------------
 
 
 def realistic_profiles(kb: Any, m: int, seed: int = 0) -> list[dict[str, Any]]:
-    """Profiles over the shipped vocabulary as a clinic would send them: each fact given
-    with probability 0.8 (the rest unknown), values drawn from the fact's domain."""
+    """Partial profiles over the shipped vocabulary, as a clinic would send them before
+    every question is answered: each fact given with probability 0.8 (the rest unknown)."""
     rng = random.Random(f"shipped:{seed}:{m}")
     out = []
     for _ in range(m):
@@ -259,8 +283,8 @@ def _rate(fn: Callable[[], object], n: int, repeats: int) -> float:
 
 
 def run_shipped(cfg: Config) -> dict[str, Any]:
-    """spinerules alone on its shipped knowledge base (the other engines have no
-    hierarchies, sites or referrals to run it with)."""
+    """spinerules alone on its shipped knowledge base with partial profiles (unknown
+    facts, three-valued logic: the other engines have no way to express them)."""
     try:
         import spinerules
 
@@ -363,6 +387,7 @@ def run_benchmark(cfg: Config) -> Results:
         run_series(engines, series, cfg, results)
     if cfg.shipped and "spinerules" not in results.unavailable:
         _log(cfg, "shipped rulesets ...")
+        run_shipped_everywhere(engines, cfg, results)
         results.shipped = run_shipped(cfg)
     if cfg.cold_import and "spinerules" not in results.unavailable:
         _log(cfg, "cold import ...")

@@ -13,8 +13,9 @@ Verdict levels are ints, most restrictive highest::
 
     4 contraindicated > 3 caution > 2 recommended > 1 allowed > 0 unassessed
 
-A rule fires one action (a level on a technique); a technique's verdict is the
-highest level of the fired rules that name it (techniques are flat here).
+A rule's actions each put a level on a technique; a technique's verdict is the
+highest level of the fired actions that name it (techniques are flat here: an
+action on a parent technique is listed on each descendant).
 """
 
 from __future__ import annotations
@@ -92,12 +93,15 @@ class Not:
 Cond = Atom | And | Or | Not
 
 
+Action = tuple[int, str]
+"""A verdict action: (level 1..4, see LEVEL_NAMES; technique)."""
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
     cond: Cond
-    level: int  # 1..4, see LEVEL_NAMES
-    technique: str
+    actions: tuple[Action, ...]
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,7 @@ class RuleSet:
     techniques: tuple[str, ...]
     rules: tuple[Rule, ...]
     name: str = "synth"
+    origin: str = "synthetic"  # or "shipped": spinerules runs the shipped rulesets themselves
     fact_by_name: dict[str, Fact] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -230,7 +235,7 @@ def generate_ruleset(n_rules: int, *, seed: int = 0, keyed: bool = False) -> Rul
             conjuncts.insert(0, _key_atom(rng, facts[0]))
         cond: Cond = conjuncts[0] if len(conjuncts) == 1 else And(tuple(conjuncts))
         level = rng.choice((4, 4, 4, 3, 3, 3, 2, 2, 1, 1))
-        rules.append(Rule(f"r{i}", cond, level, rng.choice(TECHNIQUES)))
+        rules.append(Rule(f"r{i}", cond, ((level, rng.choice(TECHNIQUES)),)))
     name = f"synth_{'keyed_' if keyed else ''}{n_rules}"
     return RuleSet(facts, TECHNIQUES, tuple(rules), name=name)
 
@@ -360,7 +365,8 @@ def to_rules_text(ruleset: RuleSet) -> str:
     for r in ruleset.rules:
         lines.append(f"rule {r.id}:")
         lines.append(f"  if {cond_text(r.cond, ruleset.fact_by_name)}")
-        lines.append(f"  then {ACTION_WORDS[r.level]} {r.technique}")
+        then = ", ".join(f"{ACTION_WORDS[level]} {t}" for level, t in r.actions)
+        lines.append(f"  then {then}")
         lines.append(f"  because {_quote('synthetic rule ' + r.id)}")
     return "\n".join(lines) + "\n"
 

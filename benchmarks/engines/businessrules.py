@@ -68,7 +68,8 @@ def rules_json(rs: RuleSet) -> list[dict[str, Any]]:
         {
             "conditions": conditions(nnf(r.cond), rs),
             "actions": [
-                {"name": "set_verdict", "params": {"technique": r.technique, "level": r.level}}
+                {"name": "set_verdict", "params": {"technique": technique, "level": level}}
+                for level, technique in r.actions
             ],
         }
         for r in rs.rules

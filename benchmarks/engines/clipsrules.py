@@ -67,12 +67,11 @@ def clips_source(rs: RuleSet) -> list[str]:
         last = used[-1]
         sigil = "$" if rs.fact_by_name[last].kind == "set" else ""
         binds[-1] = f"({last} {sigil}?{last}&:{expression(r.cond, rs)})"
-        k = index[r.technique]
-        out.append(
-            f"(defrule {r.id} (profile {' '.join(binds)}) => "
-            f"(if (< (nth$ {k} ?*v*) {r.level}) then "
-            f"(bind ?*v* (replace$ ?*v* {k} {k} {r.level}))))"
+        rhs = " ".join(
+            f"(if (< (nth$ {k} ?*v*) {level}) then (bind ?*v* (replace$ ?*v* {k} {k} {level})))"
+            for level, k in ((level, index[t]) for level, t in r.actions)
         )
+        out.append(f"(defrule {r.id} (profile {' '.join(binds)}) => {rhs})")
     params = " ".join(f"?{f.name}" for f in rs.facts)
     fields = " ".join(f"({f.name} ?{f.name})" for f in rs.facts)
     out.append(f"(deffunction evaluate ({params}) (reset) (assert (profile {fields})) (run) ?*v*)")

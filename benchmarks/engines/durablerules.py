@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from benchmarks.engines.base import Engine, import_failure, ranked_value, ranker
-from benchmarks.synth import And, Atom, Cond, Or, Profile, RuleSet, nnf
+from benchmarks.synth import Action, And, Atom, Cond, Or, Profile, RuleSet, nnf
 
 _names = itertools.count()
 
@@ -81,11 +81,12 @@ class DurableRules(Engine):
         names = []
         state: dict[str, dict[str, int]] = {"verdicts": {}}
 
-        def action(technique: str, level: int) -> Any:
+        def action(actions: tuple[Action, ...]) -> Any:
             def fire(c: Any) -> None:
                 verdicts = state["verdicts"]
-                if level > verdicts.get(technique, 0):
-                    verdicts[technique] = level
+                for level, technique in actions:
+                    if level > verdicts.get(technique, 0):
+                        verdicts[technique] = level
 
             return fire
 
@@ -93,7 +94,7 @@ class DurableRules(Engine):
             names.append(f"synth_{next(_names)}")
             with ruleset(names[-1]):
                 for r in rs.rules[start : start + self.CHUNK]:
-                    when_all(_expr(nnf(r.cond), rs, m))(action(r.technique, r.level))
+                    when_all(_expr(nnf(r.cond), rs, m))(action(r.actions))
         get_host()  # registers the ruleset with the engine: its real compile step
         sets = [(f.name, f.values) for f in rs.facts if f.kind == "set"]
         return names, state, ranker(rs), sets

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from benchmarks.engines.base import Engine, import_failure, ranked_value, ranker
-from benchmarks.synth import And, Atom, Cond, Or, Profile, RuleSet, nnf
+from benchmarks.synth import Action, And, Atom, Cond, Or, Profile, RuleSet, nnf
 
 
 def _predicate(a: Atom, rs: RuleSet) -> Callable[[Any], bool]:
@@ -92,15 +92,17 @@ class Experta(Engine):
 
         rs = prepared
 
-        def action(technique: str, level: int) -> Any:
+        def action(actions: tuple[Action, ...]) -> Any:
             def fire(self: Any) -> None:
-                if level > self.verdicts.get(technique, 0):
-                    self.verdicts[technique] = level
+                verdicts = self.verdicts
+                for level, technique in actions:
+                    if level > verdicts.get(technique, 0):
+                        verdicts[technique] = level
 
             return fire
 
         body = {
-            f"rule_{r.id}": ExpertaRule(pattern(nnf(r.cond), rs))(action(r.technique, r.level))
+            f"rule_{r.id}": ExpertaRule(pattern(nnf(r.cond), rs))(action(r.actions))
             for r in rs.rules
         }
         engine = type("SynthEngine", (KnowledgeEngine,), body)()

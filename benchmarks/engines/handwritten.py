@@ -74,11 +74,12 @@ def python_source(rs: RuleSet) -> str:
     lines += [f"    {v} = 0" for v in tech_var.values()]
     for r in rs.rules:
         lines.append(f"    if {cond_source(r.cond, rs)}:  # {r.id}")
-        var = tech_var[r.technique]
-        if r.level == 4:
-            lines.append(f"        {var} = 4")
-        else:
-            lines.append(f"        if {var} < {r.level}: {var} = {r.level}")
+        for level, technique in r.actions:
+            var = tech_var[technique]
+            if level == 4:
+                lines.append(f"        {var} = 4")
+            else:
+                lines.append(f"        if {var} < {level}: {var} = {level}")
     pairs = ", ".join(f"{t!r}: {v}" for t, v in tech_var.items())
     lines.append(f"    return {{{pairs}}}")
     return "\n".join(lines) + "\n"

@@ -80,7 +80,9 @@ class Naive(Engine):
         for p in profiles:
             verdicts: dict[str, int] = {}
             for rule in rs.rules:
-                if holds(rule.cond, p, ranks) and rule.level > verdicts.get(rule.technique, 0):
-                    verdicts[rule.technique] = rule.level
+                if holds(rule.cond, p, ranks):
+                    for level, technique in rule.actions:
+                        if level > verdicts.get(technique, 0):
+                            verdicts[technique] = level
             out.append(verdicts)
         return out

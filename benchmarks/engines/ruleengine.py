@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from benchmarks.engines.base import Engine, import_failure, ranked_value, ranker
-from benchmarks.synth import And, Atom, Cond, Not, Or, Profile, RuleSet
+from benchmarks.synth import Action, And, Atom, Cond, Not, Or, Profile, RuleSet
 
 _CMP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
@@ -50,15 +50,15 @@ class RuleEngine(Engine):
     def unavailable(self) -> str | None:
         return import_failure("rule_engine")
 
-    def prepare(self, ruleset: RuleSet) -> tuple[RuleSet, list[tuple[str, str, int]]]:
-        return ruleset, [(expression(r.cond, ruleset), r.technique, r.level) for r in ruleset.rules]
+    def prepare(self, ruleset: RuleSet) -> tuple[RuleSet, list[tuple[str, tuple[Action, ...]]]]:
+        return ruleset, [(expression(r.cond, ruleset), r.actions) for r in ruleset.rules]
 
-    def compile(self, prepared: tuple[RuleSet, list[tuple[str, str, int]]]) -> Any:
+    def compile(self, prepared: tuple[RuleSet, list[tuple[str, tuple[Action, ...]]]]) -> Any:
         import rule_engine
 
         rs, rules = prepared
         sets = [f.name for f in rs.facts if f.kind == "set"]
-        return ranker(rs), sets, [(rule_engine.Rule(e), t, lv) for e, t, lv in rules]
+        return ranker(rs), sets, [(rule_engine.Rule(e), actions) for e, actions in rules]
 
     def run(self, compiled: Any, profiles: Sequence[Profile]) -> list[dict[str, int]]:
         ranked, sets, rules = compiled
@@ -68,8 +68,10 @@ class RuleEngine(Engine):
             for s in sets:
                 thing[s] = set(thing[s])
             verdicts: dict[str, int] = {}
-            for rule, technique, level in rules:
-                if rule.matches(thing) and level > verdicts.get(technique, 0):
-                    verdicts[technique] = level
+            for rule, actions in rules:
+                if rule.matches(thing):
+                    for level, technique in actions:
+                        if level > verdicts.get(technique, 0):
+                            verdicts[technique] = level
             out.append(verdicts)
         return out

@@ -34,6 +34,8 @@ class Spinerules(Engine):
         import spinerules
 
         rs, text = prepared
+        if rs.origin == "shipped":  # the shipped rulesets themselves, not their translation
+            return spinerules.load_all()
         return spinerules.compile_text(text, name=rs.name)
 
     def run(self, compiled: Any, profiles: Sequence[Profile]) -> list[Any]:

@@ -116,3 +116,19 @@ def test_readme_markers(tmp_path: Path, tiny: Results) -> None:
     missing.write_text("# y\n")
     report.write_readme("table\n", missing)
     assert missing.read_text() == "# y\n\n<!-- bench:start -->\ntable\n<!-- bench:end -->\n"
+
+
+def test_shipped_rulesets_agree_in_every_installed_engine() -> None:
+    pytest.importorskip("spinerules")
+    cfg = Config(
+        sizes=(), series=(), profiles=30, repeats=1, run_seconds=0.0, min_batch=30,
+        compile_repeats=1, shipped=True, cold_import=False, memory=False, verbose=False,
+    )  # fmt: skip
+    results = run_benchmark(cfg)
+    assert results.shipped_status == "ok"
+    ran = {m.engine: m for m in results.measurements if m.series == "shipped"}
+    for engine in all_engines():
+        if engine.name not in results.unavailable:
+            assert ran[engine.name].status == "ok", ran[engine.name].status
+            assert ran[engine.name].checked == 30
+    assert results.shipped is not None and results.shipped["status"] == "ok"

@@ -1,0 +1,225 @@
+"""State shared by the checks: rule facts, the solver, and the pool of known patients.
+
+The solver holds the domain constraints and, for every rule `r`, a Bool `fire[r]` defined as
+the rule's condition; a question ("can r1 and r2 fire together?") is one `check` under
+assumptions, so nothing is re-encoded between questions.
+
+The *pool* is a cache of complete patients the solver has produced, each evaluated once by the
+engine: before asking the solver whether some patient does X, a check looks for a pooled patient
+that already does X (found with bit masks: one int per rule, bit i set when the rule fires for
+patient i). A pooled patient is a real witness, so this only saves solver calls; every "no such
+patient" answer still comes from the solver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+import z3  # type: ignore[import-untyped]
+
+from ..kb import KnowledgeBase
+from ..result import Result
+from ..schema import Action, ActionKind, Rule
+from .encode import Patient, Vars, has_known_tests, make_vars, profile_key, to_profile
+
+__all__ = ["Context", "RuleInfo", "VAction"]
+
+
+@attrs.frozen
+class VAction:
+    """A verdict action of a rule."""
+
+    index: int  # position in rule.actions
+    technique: str
+    site: str | None
+    level: int  # 1 allow .. 4 contraindicate
+    text: str  # as written
+    kind: str  # allow, recommend, caution, contraindicate
+
+    @property
+    def restrictive(self) -> bool:
+        return self.level >= 3
+
+
+@attrs.frozen
+class RuleInfo:
+    index: int
+    rule: Rule
+    actions: tuple[VAction, ...]
+    effects: frozenset[tuple[object, ...]]  # what the rule does, for "same action"
+    has_known: bool  # uses `is known` / `is unknown`
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+
+def _effect(action: Action) -> tuple[object, ...]:
+    if action.kind is ActionKind.REFER:
+        return ("refer", action.urgency, action.note)
+    if action.kind is ActionKind.REQUIRE:
+        return ("require", action.requirement)
+    if action.kind is ActionKind.ADVISE:
+        return ("advise", action.note)
+    return (action.kind.value, action.technique, action.site)
+
+
+class Context:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.program = kb.program
+        infos: list[RuleInfo] = []
+        for i, rule in enumerate(kb.rules):
+            acts = tuple(
+                VAction(j, a.technique, a.site, a.level, a.describe(), a.kind.value)
+                for j, a in enumerate(rule.actions)
+                if a.level and a.technique is not None
+            )
+            infos.append(
+                RuleInfo(
+                    index=i,
+                    rule=rule,
+                    actions=acts,
+                    effects=frozenset(_effect(a) for a in rule.actions),
+                    has_known=has_known_tests(self.program.lowered[i]),
+                )
+            )
+        self.rules: tuple[RuleInfo, ...] = tuple(infos)
+        #: technique/site -> itself and its ancestors
+        self.tech_up = {t: frozenset([t, *node.ancestors]) for t, node in kb.techniques.items()}
+        self.site_up = {s: frozenset([s, *node.ancestors]) for s, node in kb.sites.items()}
+        self.queries = 0
+
+        self.x = make_vars(kb, "x")
+        self.solver = z3.Solver()
+        self.solver.add(*self.x.domain())
+        self.fire = [z3.Bool(f"fire.{i}") for i in range(len(infos))]
+        for i, cond in enumerate(self.program.lowered):
+            self.solver.add(self.fire[i] == self.x.holds(cond))
+        self._partial: tuple[z3.Solver, Vars, list[Any]] | None = None
+
+        # the pool of complete patients
+        self.patients: list[Patient] = []
+        self.fired_sets: list[frozenset[int]] = []
+        self.masks = [0] * len(infos)
+        self.everyone = 0
+        self._seen: dict[tuple[Any, ...], int] = {}
+        self._live: dict[int, bool] = {}
+
+    # ---- structure ----------------------------------------------------------------------
+
+    def tech_chain(self, a: str, b: str) -> bool:
+        """One technique is the other or an ancestor of it (so some technique both reach)."""
+        return a in self.tech_up[b] or b in self.tech_up[a]
+
+    def site_chain(self, a: str | None, b: str | None) -> bool:
+        """Some verdict counts actions at both sites (None: no site, counts everywhere)."""
+        if a is None or b is None:
+            return True
+        return a in self.site_up[b] or b in self.site_up[a]
+
+    def deeper_tech(self, a: str, b: str) -> str:
+        return b if a in self.tech_up[b] else a
+
+    def deeper_site(self, a: str | None, b: str | None) -> str | None:
+        if a is None:
+            return b
+        if b is None:
+            return a
+        return b if a in self.site_up[b] else a
+
+    # ---- the solver ---------------------------------------------------------------------
+
+    def solve(self, assumptions: Sequence[Any]) -> Patient | None:
+        """A complete patient satisfying all the assumption literals, or None (proved none)."""
+        self.queries += 1
+        outcome = self.solver.check(*assumptions)
+        if outcome == z3.unsat:
+            return None
+        if outcome != z3.sat:  # pragma: no cover - the theory is decidable and finite
+            raise RuntimeError(f"solver gave up: {self.solver.reason_unknown()}")
+        patient = to_profile(self.solver.model(), self.x)
+        self.add(patient)
+        return patient
+
+    def partial(self) -> tuple[z3.Solver, Vars, list[Any]]:
+        """A second solver over partial patients (Kleene logic, a known flag per fact)."""
+        if self._partial is None:
+            vars = make_vars(self.kb, "p", partial=True)
+            solver = z3.Solver()
+            solver.add(*vars.domain())
+            fire = [z3.Bool(f"pfire.{i}") for i in range(len(self.rules))]
+            for i, cond in enumerate(self.program.lowered):
+                solver.add(fire[i] == vars.fires(cond))
+            self._partial = (solver, vars, fire)
+        return self._partial
+
+    def solve_partial(self, rules: Iterable[int]) -> Patient | None:
+        """A patient, possibly with facts missing, for whom all these rules fire."""
+        solver, vars, fire = self.partial()
+        self.queries += 1
+        outcome = solver.check(*[fire[r] for r in rules])
+        if outcome == z3.unsat:
+            return None
+        if outcome != z3.sat:  # pragma: no cover
+            raise RuntimeError(f"solver gave up: {solver.reason_unknown()}")
+        return to_profile(solver.model(), vars)
+
+    # ---- the pool -----------------------------------------------------------------------
+
+    def add(self, patient: Patient) -> int:
+        key = profile_key(patient, self.program.slots)
+        found = self._seen.get(key)
+        if found is not None:
+            return found
+        pid = len(self.patients)
+        values = self.kb.check(patient)
+        fired = frozenset(self.program.fire_complete(values))
+        self.patients.append(patient)
+        self.fired_sets.append(fired)
+        bit = 1 << pid
+        for r in fired:
+            self.masks[r] |= bit
+        self.everyone |= bit
+        self._seen[key] = pid
+        return pid
+
+    def first(self, mask: int) -> Patient | None:
+        """The first pooled patient in the mask."""
+        if not mask:
+            return None
+        return self.patients[(mask & -mask).bit_length() - 1]
+
+    def any_of(self, rules: Iterable[int]) -> int:
+        out = 0
+        for r in rules:
+            out |= self.masks[r]
+        return out
+
+    def evaluate(self, patient: Patient) -> Result:
+        return self.kb.evaluate(patient)
+
+    def live(self, r: int) -> bool:
+        """Whether some complete patient fires rule r (asks the solver at most once)."""
+        if self.masks[r]:
+            return True
+        found = self._live.get(r)
+        if found is None:
+            found = self._live[r] = self.solve([self.fire[r]]) is not None
+        return found
+
+    # ---- names for findings -------------------------------------------------------------
+
+    def file_of(self, r: int) -> str:
+        rule = self.rules[r].rule
+        return rule.span.source.name if rule.span is not None else rule.ruleset
+
+    @property
+    def root_file(self) -> str:
+        return self.kb.rulesets[-1].file if self.kb.rulesets else self.kb.name
+
+    def declared_in(self, node_span: object) -> tuple[str, ...]:
+        source = getattr(node_span, "source", None)
+        return (source.name,) if source is not None else ()

@@ -1,0 +1,181 @@
+"""What the analyzer reports: findings with stable codes, their witnesses, and the report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+import attrs
+
+__all__ = ["Citation", "Code", "Finding", "Report", "Witness"]
+
+
+class Code(StrEnum):
+    """A finding's stable code: what `# spinerules: accept CODE ...` names."""
+
+    DEAD_RULE = "dead-rule"
+    CONFLICT = "conflict"
+    SHADOWED = "shadowed"
+    REDUNDANT = "redundant"
+    GAP = "gap"
+    DISAGREEMENT = "disagreement"
+    MONOTONICITY = "monotonicity"
+    BAD_DIRECTIVE = "bad-directive"  # a `# spinerules:` comment the analyzer cannot read
+
+    @property
+    def ordered(self) -> bool:
+        """Whether the order of the subjects matters when a directive names two."""
+        return self in (Code.REDUNDANT, Code.MONOTONICITY)
+
+
+#: Codes a file may accept (a malformed directive cannot accept itself).
+ACCEPTABLE = frozenset(Code) - {Code.BAD_DIRECTIVE}
+
+
+@attrs.frozen
+class Witness:
+    """A concrete patient behind a finding, re-checked with the engine before it is reported.
+
+    `profile` is what `kb.evaluate` takes (ordered values by name, sets as lists); a partial
+    patient leaves unknown facts out. `role` says what the patient shows ("fires both rules",
+    "before", "after", ...).
+    """
+
+    role: str
+    profile: Mapping[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "profile": dict(self.profile)}
+
+
+@attrs.frozen
+class Citation:
+    rule: str
+    ruleset: str
+    document: str | None
+    section: str | None
+    quote: str | None
+    location: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class Finding:
+    """One problem the analyzer proved, or a concrete patient showing it.
+
+    `subjects` are the names a directive uses to accept it: rule ids for rule findings, the
+    technique for a gap, the technique and the fact for monotonicity (a directive naming an
+    ancestor of the technique matches too: `accept gap massage` covers `swedish`). `files` are
+    the files allowed to accept it: those of the rules involved, and for gaps and monotonicity
+    also the analyzed file (and for a gap the file declaring the technique).
+    """
+
+    code: Code
+    subjects: tuple[str, ...]
+    message: str
+    rules: tuple[str, ...] = ()
+    technique: str | None = None
+    site: str | None = None
+    fact: str | None = None
+    witnesses: tuple[Witness, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    locations: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    within: tuple[str, ...] = ()  # the technique's ancestors: a directive naming one matches
+    accepted: str | None = None  # the reason a file gave for accepting it
+    accepted_at: str | None = None  # where that directive is
+
+    @property
+    def title(self) -> str:
+        sep = " vs "
+        return f"{self.code.value} {sep.join(self.subjects)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "code": self.code.value,
+            "subjects": list(self.subjects),
+            "message": self.message,
+            "rules": list(self.rules),
+            "technique": self.technique,
+            "site": self.site,
+            "fact": self.fact,
+            "witnesses": [w.to_dict() for w in self.witnesses],
+            "citations": [c.to_dict() for c in self.citations],
+            "locations": list(self.locations),
+        }
+        if self.accepted is not None:
+            out["accepted"] = {"reason": self.accepted, "at": self.accepted_at}
+        return out
+
+    def render(self) -> str:
+        where = self.locations[0] + ": " if self.locations else ""
+        lines = [f"{where}{self.code.value}: {self.message}"]
+        for loc in self.locations[1:]:
+            lines.append(f"  see {loc}")
+        for w in self.witnesses:
+            lines.append(f"  {w.role}: {json.dumps(dict(w.profile), sort_keys=False)}")
+        for c in self.citations:
+            doc = c.document or c.ruleset
+            quote = f' quote "{c.quote}"' if c.quote else ""
+            lines.append(f"  {c.rule} ({doc}){quote}")
+        if self.accepted is not None:
+            lines.append(f'  accepted at {self.accepted_at}: "{self.accepted}"')
+        else:
+            lines.append(f'  to accept it: # spinerules: accept {self.title} because "..."')
+        return "\n".join(lines)
+
+
+@attrs.frozen
+class Report:
+    """Everything one analysis found. `findings` are open; `accepted` were accepted by a file."""
+
+    knowledge_base: str
+    findings: tuple[Finding, ...]
+    accepted: tuple[Finding, ...]
+    unused: tuple[str, ...]  # directives that matched no finding here, as `file:line: text`
+    worsening: tuple[str, ...]  # the facts monotonicity treated as "worse when higher/added"
+    checks: tuple[str, ...]
+    queries: int  # solver queries made
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def by_code(self, code: Code | str, accepted: bool = False) -> tuple[Finding, ...]:
+        pool = self.accepted if accepted else self.findings
+        return tuple(f for f in pool if f.code == code)
+
+    def to_dict(self) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for f in self.findings:
+            counts[f.code.value] = counts.get(f.code.value, 0) + 1
+        return {
+            "knowledge_base": self.knowledge_base,
+            "ok": self.ok,
+            "counts": counts,
+            "findings": [f.to_dict() for f in self.findings],
+            "accepted": [f.to_dict() for f in self.accepted],
+            "unused_directives": list(self.unused),
+            "worsening_facts": list(self.worsening),
+            "checks": list(self.checks),
+            "solver_queries": self.queries,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def render(self, show_accepted: bool = False) -> str:
+        parts = [f.render() for f in self.findings]
+        if show_accepted:
+            parts += [f.render() for f in self.accepted]
+        summary = (
+            f"{self.knowledge_base}: {len(self.findings)} finding(s), "
+            f"{len(self.accepted)} accepted, {self.queries} solver queries, "
+            f"{self.seconds:.2f}s"
+        )
+        for text in self.unused:
+            parts.append(f"note: unused directive {text}")
+        return "\n\n".join([*parts, summary]) if parts else summary

@@ -1,0 +1,68 @@
+"""Redundant rules: a rule implied by another rule that does at least the same.
+
+Rule A is redundant given rule B when every complete patient A fires for also fires B, and B's
+actions include every action of A (same kind, technique and site; same referral, requirement or
+advice; notes are not compared). Removing A would then change no verdict, referral, requirement
+or advice of any complete patient (only the reasons listed). When A and B are equivalent (each
+implies the other, same actions) only the later one is reported. Dead rules are reported as dead,
+not as redundant.
+"""
+
+from __future__ import annotations
+
+import z3  # type: ignore[import-untyped]
+
+from .context import Context
+from .findings import Code, Finding, Witness
+from .recheck import confirm, fired_ids
+
+__all__ = ["check_redundant"]
+
+
+def check_redundant(ctx: Context) -> list[Finding]:
+    out: list[Finding] = []
+    implied: dict[tuple[int, int], bool] = {}
+
+    def implies(a: int, b: int) -> bool:
+        key = (a, b)
+        found = implied.get(key)
+        if found is None:
+            if ctx.masks[a] & ~ctx.masks[b]:
+                found = False
+            else:
+                found = ctx.solve([ctx.fire[a], z3.Not(ctx.fire[b])]) is None
+            implied[key] = found
+        return found
+
+    live = [info for info in ctx.rules if ctx.live(info.index)]
+    for a in live:
+        for b in live:
+            if a.index == b.index or not a.effects <= b.effects:
+                continue
+            if not implies(a.index, b.index):
+                continue
+            if a.effects == b.effects and b.index > a.index and implies(b.index, a.index):
+                continue  # equivalent: the later one is the redundant one
+            patient = ctx.first(ctx.masks[a.index])
+            assert patient is not None
+            res = ctx.evaluate(patient)
+            confirm(
+                {a.id, b.id} <= fired_ids(res),
+                f"that `{b.id}` fires with `{a.id}`",
+                patient,
+            )
+            out.append(
+                Finding(
+                    code=Code.REDUNDANT,
+                    subjects=(a.id, b.id),
+                    message=(
+                        f"`{a.id}` is redundant: whenever it fires, `{b.id}` fires too and does "
+                        f"{'the same' if a.effects == b.effects else 'at least the same'}"
+                    ),
+                    rules=(a.id, b.id),
+                    witnesses=(Witness("fires both", patient),),
+                    locations=(a.rule.location, b.rule.location),
+                    files=tuple(dict.fromkeys((ctx.file_of(a.index), ctx.file_of(b.index)))),
+                )
+            )
+    return out

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
 
 import spinerules
+
+# Keep the test run's compiled-model cache out of the user's own cache directory.
+os.environ.setdefault("SPINERULES_CACHE_DIR", tempfile.mkdtemp(prefix="spinerules-test-cache-"))
 
 DEMO = """\
 ruleset demo "A small knowledge base for the engine's tests"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from pathlib import Path
 
+from . import cache
 from .errors import UnknownNameError
 from .kb import KnowledgeBase
 from .load import load_modules, read_source, shipped_names, shipped_path
+from .schema import Model
 from .source import Source
 from .suggest import did_you_mean
 from .validate import validate
@@ -21,6 +24,25 @@ _lock = threading.Lock()
 def rulesets() -> tuple[str, ...]:
     """Names of the shipped rulesets (including `vocabulary`, which has no rules)."""
     return shipped_names()
+
+
+def _model(source: Source, base_dir: Path | None, name: str | None) -> Model:
+    """Parse, resolve and validate, through the on-disk cache (see cache.py)."""
+    key = "\0".join(
+        [
+            name or "",
+            source.name,
+            str(source.path),
+            str(base_dir),
+            hashlib.sha256(source.text.encode()).hexdigest(),
+        ]
+    )
+    model = cache.lookup(key)
+    if model is None:
+        modules = load_modules(source, base_dir)
+        model = validate(modules, name)
+        cache.store(key, [m.source.path for m in modules if m.source.path is not None], model)
+    return model
 
 
 def compile_text(
@@ -37,8 +59,7 @@ def load_path(path: str | Path) -> KnowledgeBase:
     file = Path(path)
     if not file.is_file():
         raise FileNotFoundError(f"no rules file at {file}")
-    modules = load_modules(read_source(file))
-    return KnowledgeBase(validate(modules))
+    return KnowledgeBase(_model(read_source(file), None, None))
 
 
 def load(name: str) -> KnowledgeBase:
@@ -54,8 +75,7 @@ def load(name: str) -> KnowledgeBase:
                 f"no shipped ruleset `{name}`"
                 + (f"; {hint}" if hint else f"; shipped: {', '.join(shipped_names())}")
             )
-        modules = load_modules(read_source(path, name))
-        kb = KnowledgeBase(validate(modules, name))
+        kb = KnowledgeBase(_model(read_source(path, name), None, name))
         _cache[name] = kb
         return kb
 
@@ -69,6 +89,6 @@ def load_all() -> KnowledgeBase:
             return found
     names = [n for n in shipped_names() if n != "vocabulary"]
     text = 'ruleset shipped "All shipped rulesets"\n' + "".join(f"use {n}\n" for n in names)
-    kb = compile_text(text, name="all")
+    kb = KnowledgeBase(_model(Source(name="all", text=text), None, "all"))
     with _lock:
         return _cache.setdefault("*all*", kb)

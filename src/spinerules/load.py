@@ -12,7 +12,6 @@ from pathlib import Path
 from . import nodes as n
 from ._resources import rulesets_dir
 from .errors import ImportCycleError, ImportNotFoundError, RulesError, raise_all
-from .parse import parse
 from .source import Source
 from .suggest import did_you_mean
 
@@ -50,6 +49,8 @@ class _Loader:
         self.errors: list[RulesError] = []
 
     def visit(self, source: Source, stack: tuple[Path, ...]) -> None:
+        from .parse import parse  # imports lark: only when something is parsed
+
         try:
             module = parse(source)
         except RulesError as exc:

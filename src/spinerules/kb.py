@@ -31,6 +31,22 @@ class KnowledgeBase:
             name: frozenset([name, *node.ancestors]) for name, node in model.techniques.items()
         }
         self._reasons: dict[tuple[int, int], Reason] = {}
+        #: per rule: (technique, site or -1, level, action index) for every technique each of
+        #: its verdict actions reaches, so that a result can group actions by technique at once
+        reach_down: dict[str, list[int]] = {name: [] for name in model.techniques}
+        for i, (name, node) in enumerate(model.techniques.items()):
+            reach_down[name].append(i)
+            for ancestor in node.ancestors:
+                reach_down[ancestor].append(i)
+        self.touch: tuple[tuple[tuple[int, int, int, int], ...], ...] = tuple(
+            tuple(
+                (t, -1 if action.site is None else self.site_index[action.site], action.level, a)
+                for a, action in enumerate(rule.actions)
+                if action.level and action.technique is not None
+                for t in reach_down[action.technique]
+            )
+            for rule in model.rules
+        )
 
     # ---- the schema, for other software and test generators -------------------------------
 

@@ -322,32 +322,38 @@ class Result:
     def _reason(self, r: int, a: int) -> Reason:
         return self._kb.reason(r, a)
 
-    def _reaching(self, rules: tuple[int, ...], technique: str, at: str | None) -> list[Reason]:
-        kb = self._kb
-        model_rules = kb.model.rules
-        reach = kb.reach[technique]
-        scope: frozenset[str] = frozenset()
-        if at is not None:
-            site = kb.model.sites[at]
-            scope = frozenset([at, *site.ancestors])
-        out: list[Reason] = []
-        for r in rules:
-            for a, action in enumerate(model_rules[r].actions):
-                if not action.level or action.technique not in reach:
-                    continue
-                if action.site is None or action.site in scope:
-                    out.append(self._reason(r, a))
-        return out
+    @cached_property
+    def _grouped(self) -> tuple[list[list[tuple[int, int, int, int]]], ...]:
+        """Per technique: fired and pending (site, level, rule, action) entries, rule order."""
+        touch = self._kb.touch
+        n = len(self._kb.program.techniques)
+        fired: list[list[tuple[int, int, int, int]]] = [[] for _ in range(n)]
+        pending: list[list[tuple[int, int, int, int]]] = [[] for _ in range(n)]
+        for rules, out in ((self._fired, fired), (self._pending, pending)):
+            for r in rules:
+                for t, s, lvl, a in touch[r]:
+                    out[t].append((s, lvl, r, a))
+        return fired, pending
 
     def assessment(self, technique: str, at: str | None = None) -> Assessment:
         """The verdict with everything behind it: fired, pending and overridden actions."""
-        lo, hi = self._floor_ceiling(self._t(technique), at)
-        fired = self._reaching(self._fired, technique, at)
-        pending = [r for r in self._reaching(self._pending, technique, at) if _level(r) > lo]
-        deciding = tuple(r for r in fired if _level(r) == lo) if lo else ()
+        t = self._t(technique)
+        lo, hi = self._floor_ceiling(t, at)
+        scope = self._kb.program.site_scope[self._s(at)] if at is not None else frozenset()
+        reason = self._kb.reason
+        grouped_fired, grouped_pending = self._grouped
+        fired = [
+            (lvl, reason(r, a)) for s, lvl, r, a in grouped_fired[t] if s < 0 or s in scope
+        ]
+        pending = tuple(
+            reason(r, a)
+            for s, lvl, r, a in grouped_pending[t]
+            if lvl > lo and (s < 0 or s in scope)
+        )
+        deciding = tuple(x for lvl, x in fired if lvl == lo) if lo else ()
         overridden: tuple[Override, ...] = ()
         if lo >= 3:
-            overridden = tuple(Override(r, deciding) for r in fired if _level(r) <= 2)
+            overridden = tuple(Override(x, deciding) for lvl, x in fired if lvl <= 2)
         return Assessment(
             technique=technique,
             site=at,
@@ -355,8 +361,8 @@ class Result:
             floor=_BY_LEVEL[lo],
             ceiling=_BY_LEVEL[hi],
             reasons=deciding,
-            fired=tuple(fired),
-            pending=tuple(pending),
+            fired=tuple(x for _, x in fired),
+            pending=pending,
             overridden=overridden,
         )
 
@@ -516,6 +522,3 @@ class Result:
         decided = {k: v.value for k, v in self.verdicts().items() if v is not Verdict.UNASSESSED}
         return f"<Result {self._kb.name}: {decided}>"
 
-
-def _level(reason: Reason) -> int:
-    return {"allow": 1, "recommend": 2, "caution": 3, "contraindicate": 4}.get(reason.kind, 0)

@@ -338,30 +338,43 @@ class Result:
     def assessment(self, technique: str, at: str | None = None) -> Assessment:
         """The verdict with everything behind it: fired, pending and overridden actions."""
         t = self._t(technique)
-        lo, hi = self._floor_ceiling(t, at)
-        scope = self._kb.program.site_scope[self._s(at)] if at is not None else frozenset()
+        if at is None:
+            floor, ceiling = self._levels
+            lo, hi = floor[t], ceiling[t]
+            scope: frozenset[int] = frozenset()
+        else:
+            lo, hi = self._floor_ceiling(t, at)
+            scope = self._kb.program.site_scope[self._s(at)]
         reason = self._kb.reason
         grouped_fired, grouped_pending = self._grouped
-        fired = [
-            (lvl, reason(r, a)) for s, lvl, r, a in grouped_fired[t] if s < 0 or s in scope
-        ]
+        fired: list[Reason] = []
+        deciding: list[Reason] = []
+        permissive: list[Reason] = []
+        for s, lvl, r, a in grouped_fired[t]:
+            if s < 0 or s in scope:
+                why = reason(r, a)
+                fired.append(why)
+                if lvl == lo:
+                    deciding.append(why)
+                elif lvl <= 2:
+                    permissive.append(why)
         pending = tuple(
             reason(r, a)
             for s, lvl, r, a in grouped_pending[t]
             if lvl > lo and (s < 0 or s in scope)
         )
-        deciding = tuple(x for lvl, x in fired if lvl == lo) if lo else ()
+        reasons = tuple(deciding)
         overridden: tuple[Override, ...] = ()
-        if lo >= 3:
-            overridden = tuple(Override(x, deciding) for lvl, x in fired if lvl <= 2)
+        if lo >= 3 and permissive:
+            overridden = tuple(Override(x, reasons) for x in permissive)
         return Assessment(
             technique=technique,
             site=at,
             verdict=Verdict.UNDETERMINED if hi > lo else _BY_LEVEL[lo],
             floor=_BY_LEVEL[lo],
             ceiling=_BY_LEVEL[hi],
-            reasons=deciding,
-            fired=tuple(x for _, x in fired),
+            reasons=reasons,
+            fired=tuple(fired),
             pending=pending,
             overridden=overridden,
         )

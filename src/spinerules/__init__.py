@@ -7,7 +7,6 @@ res.verdict("manual_pressure")      # Verdict.CONTRAINDICATED
 res.reasons("manual_pressure")      # the rules behind it, with their citations
 """
 
-
 from .api import compile_text, load, load_all, load_path, rulesets
 from .errors import (
     DuplicateError,

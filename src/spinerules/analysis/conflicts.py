@@ -26,11 +26,7 @@ Meeting = tuple[int, VAction, int, VAction]  # restrictive rule, action, permiss
 
 
 def _meetings(ctx: Context) -> dict[tuple[int, int], list[Meeting]]:
-    restrictive: dict[str, list[tuple[int, VAction]]] = {}
-    for info in ctx.rules:
-        for act in info.actions:
-            if act.restrictive:
-                restrictive.setdefault(act.technique, []).append((info.index, act))
+    restrictive = ctx.restrictive
     down: dict[str, set[str]] = {t: set() for t in ctx.tech_up}
     for t, ups in ctx.tech_up.items():
         for u in ups:
@@ -55,7 +51,9 @@ def _together(ctx: Context, a: RuleInfo, b: RuleInfo) -> Patient | None:
     found = ctx.first(ctx.masks[a.index] & ctx.masks[b.index])
     if found is not None:
         return found
-    found = ctx.solve([ctx.fire[a.index], ctx.fire[b.index]])
+    if ctx.disjoint(a.index, b.index):
+        return None
+    found = ctx.solve_lean([a.index, b.index])
     if found is None and (a.has_known or b.has_known):
         found = ctx.solve_partial([a.index, b.index])
     return found

@@ -22,6 +22,7 @@ import z3  # type: ignore[import-untyped]
 from ..kb import KnowledgeBase
 from ..result import Result
 from ..schema import Action, ActionKind, Rule
+from .boxes import Box, box
 from .encode import Patient, Vars, has_known_tests, make_vars, profile_key, to_profile
 
 __all__ = ["Context", "RuleInfo", "VAction"]
@@ -90,14 +91,31 @@ class Context:
         #: technique/site -> itself and its ancestors
         self.tech_up = {t: frozenset([t, *node.ancestors]) for t, node in kb.techniques.items()}
         self.site_up = {s: frozenset([s, *node.ancestors]) for s, node in kb.sites.items()}
+        #: technique -> the restrictive actions on it, with their rules
+        self.restrictive: dict[str, list[tuple[int, VAction]]] = {}
+        for info in infos:
+            for act in info.actions:
+                if act.restrictive:
+                    self.restrictive.setdefault(act.technique, []).append((info.index, act))
         self.queries = 0
 
         self.x = make_vars(kb, "x")
+        domain = self.x.domain()
+        #: each rule's condition as a formula over one complete patient
+        self.cond = [self.x.holds(c) for c in self.program.lowered]
+        # The main solver knows every rule: fire[i] is rule i's condition, so questions about
+        # many rules are asked with assumption literals. The lean solver knows only the domains;
+        # questions about one or two rules add their conditions for the one question, which
+        # keeps its models (and their extraction) small.
         self.solver = z3.Solver()
-        self.solver.add(*self.x.domain())
+        self.solver.add(*domain)
         self.fire = [z3.Bool(f"fire.{i}") for i in range(len(infos))]
-        for i, cond in enumerate(self.program.lowered):
-            self.solver.add(self.fire[i] == self.x.holds(cond))
+        self.nofire = [z3.Not(f) for f in self.fire]
+        for i, cond in enumerate(self.cond):
+            self.solver.add(self.fire[i] == cond)
+        self.lean = z3.Solver()
+        self.lean.add(*domain)
+        self._boxes: list[Box] | None = None
         self._partial: tuple[z3.Solver, Vars, list[Any]] | None = None
 
         # the pool of complete patients
@@ -132,17 +150,54 @@ class Context:
 
     # ---- the solver ---------------------------------------------------------------------
 
-    def solve(self, assumptions: Sequence[Any]) -> Patient | None:
-        """A complete patient satisfying all the assumption literals, or None (proved none)."""
+    def check(self, assumptions: Sequence[Any]) -> Any:
+        """A z3 model satisfying the assertions and all the assumptions, or None (proved none)."""
         self.queries += 1
         outcome = self.solver.check(*assumptions)
         if outcome == z3.unsat:
             return None
         if outcome != z3.sat:  # pragma: no cover - the theory is decidable and finite
             raise RuntimeError(f"solver gave up: {self.solver.reason_unknown()}")
-        patient = to_profile(self.solver.model(), self.x)
+        return self.solver.model()
+
+    def solve(self, assumptions: Sequence[Any]) -> Patient | None:
+        """A complete patient satisfying all the assumptions (added to the pool), or None."""
+        model = self.check(assumptions)
+        if model is None:
+            return None
+        patient = to_profile(model, self.x)
         self.add(patient)
         return patient
+
+    def solve_lean(self, fires: Sequence[int], silent: Sequence[int] = ()) -> Patient | None:
+        """A complete patient for whom the `fires` rules fire and the `silent` ones do not
+        (added to the pool), or None: proved that there is none."""
+        self.queries += 1
+        lean = self.lean
+        lean.push()
+        lean.add(*[self.cond[r] for r in fires], *[z3.Not(self.cond[r]) for r in silent])
+        outcome = lean.check()
+        model = lean.model() if outcome == z3.sat else None
+        lean.pop()
+        if outcome not in (z3.sat, z3.unsat):  # pragma: no cover
+            raise RuntimeError("solver gave up")
+        if model is None:
+            return None
+        patient = to_profile(model, self.x)
+        self.add(patient)
+        return patient
+
+    # ---- a cheap proof that two rules never fire together -------------------------------
+
+    def disjoint(self, a: int, b: int) -> bool:
+        """True when the rules' conditions need values of some fact that do not overlap, which
+        proves that no patient (complete or partial) fires both. False proves nothing."""
+        if self._boxes is None:
+            self._boxes = [box(c, self.x.facts) for c in self.program.lowered]
+        one, two = self._boxes[a], self._boxes[b]
+        if len(two) < len(one):
+            one, two = two, one
+        return any(key in two and not (allowed & two[key]) for key, allowed in one.items())
 
     def partial(self) -> tuple[z3.Solver, Vars, list[Any]]:
         """A second solver over partial patients (Kleene logic, a known flag per fact)."""
@@ -207,7 +262,7 @@ class Context:
             return True
         found = self._live.get(r)
         if found is None:
-            found = self._live[r] = self.solve([self.fire[r]]) is not None
+            found = self._live[r] = self.solve_lean([r]) is not None
         return found
 
     # ---- names for findings -------------------------------------------------------------

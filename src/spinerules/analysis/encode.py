@@ -21,7 +21,8 @@ The conditions come from `kb.program.lowered`, the same lowered form the engine 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -181,23 +182,54 @@ def has_known_tests(cond: Lowered) -> bool:
     return any(has_known_tests(p) for p in cond.parts)
 
 
+_DEFINE = re.compile(
+    r"\(define-fun \|?([^\s|]+)\|? \(\) (?:Int|Bool)\s+(\(- \d+\)|\d+|true|false)\)"
+)
+
+
+def _assignment(model: Any, vars: Vars) -> Callable[[Any], Any]:
+    """A lookup from a variable to its value in the model (None when the model leaves it out).
+
+    Small models are read in one call (their SMT-LIB text) instead of one call per variable."""
+    if len(model) > 4 * len(vars.facts) + 64:
+        return lambda var: _plain(model[var])
+    values: dict[str, Any] = {}
+    for name, text in _DEFINE.findall(model.sexpr()):
+        if text in ("true", "false"):
+            values[name] = text == "true"
+        else:
+            values[name] = int(text.strip("()").replace("- ", "-"))
+    return lambda var: values.get(str(var))
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    if z3.is_int_value(value):
+        return value.as_long()
+    return z3.is_true(value)
+
+
 def to_profile(model: Any, vars: Vars) -> Patient:
-    """The patient a z3 model describes, as `kb.evaluate` takes it."""
+    """The patient a z3 model describes, as `kb.evaluate` takes it.
+
+    A variable the model leaves out occurs in no assertion that matters, so any value of its
+    domain satisfies the query: its lowest value (or false, or unknown) is used.
+    """
+    value_of = _assignment(model, vars)
     out: Patient = {}
     for i, fact in enumerate(vars.facts):
-        if vars.known is not None and not z3.is_true(
-            model.eval(vars.known[i], model_completion=True)
-        ):
+        if vars.known is not None and value_of(vars.known[i]) is not True:
             continue
         var = vars.values[i]
         if fact.kind is FactKind.SET:
-            out[fact.name] = [
-                e for e in fact.values if z3.is_true(model.eval(var[e], model_completion=True))
-            ]
+            out[fact.name] = [e for e in fact.values if value_of(var[e]) is True]
         elif fact.kind is FactKind.BOOL:
-            out[fact.name] = z3.is_true(model.eval(var, model_completion=True))
+            out[fact.name] = value_of(var) is True
         else:
-            number = model.eval(var, model_completion=True).as_long()
+            value = value_of(var)
+            lowest = fact.low if fact.kind is FactKind.INT and fact.low is not None else 0
+            number: int = value if value is not None else lowest
             out[fact.name] = number if fact.kind is FactKind.INT else fact.values[number]
     return out
 

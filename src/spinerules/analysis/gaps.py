@@ -7,8 +7,6 @@ an ancestor of T. A technique no rule speaks of at all has every patient as a ga
 
 from __future__ import annotations
 
-import z3  # type: ignore[import-untyped]
-
 from ..result import Verdict
 from .context import Context
 from .findings import Code, Finding, Witness
@@ -26,7 +24,7 @@ def check_gaps(ctx: Context) -> list[Finding]:
         ]
         patient = ctx.first(ctx.everyone & ~ctx.any_of(speaking))
         if patient is None:
-            patient = ctx.solve([z3.Not(ctx.fire[r]) for r in speaking])
+            patient = ctx.solve([ctx.nofire[r] for r in speaking])
         if patient is None:
             continue
         res = ctx.evaluate(patient)

@@ -18,6 +18,7 @@ named ancestor, so checking the unqualified verdict and the named sites covers e
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +32,7 @@ from .recheck import confirm, fired_ids, level
 
 __all__ = ["check_monotonicity"]
 
+_fresh = itertools.count()
 _NAMES = ("unassessed", "allowed", "recommended", "caution", "contraindicated")
 
 
@@ -107,31 +109,9 @@ def check_monotonicity(ctx: Context, worsening: Sequence[str]) -> list[Finding]:
         for r in affected:
             solver.add(fy[r] == y.holds(ctx.program.lowered[r]))
 
-        def after(r: int, fy: dict[int, Any] = fy) -> Any:
-            return fy.get(r, ctx.fire[r])
-
         for tech in techs:
             for site, levels in plans[tech]:
-                strict = [r for r, lvl in levels.items() if lvl >= 3]
-                if not any(slot in reads[r] for r in strict):
-                    continue
-                broken = []
-                for floor in (3, 4):
-                    upto = [r for r, lvl in levels.items() if lvl >= floor]
-                    if not upto:
-                        continue
-                    broken.append(
-                        z3.And(
-                            z3.Or(*[ctx.fire[r] for r in upto]),
-                            z3.Not(z3.Or(*[after(r) for r in upto])),
-                        )
-                    )
-                solver.push()
-                solver.add(z3.Or(*broken))
-                ctx.queries += 1
-                outcome = solver.check()
-                model = solver.model() if outcome == z3.sat else None
-                solver.pop()
+                model = _violation(ctx, levels, slot, reads, fy)
                 if model is None:
                     continue
                 before_p = to_profile(model, ctx.x)
@@ -142,6 +122,33 @@ def check_monotonicity(ctx: Context, worsening: Sequence[str]) -> list[Finding]:
                 break  # one finding per (technique, fact): the first scope that shows it
         solver.pop()
     return [found[key] for key in sorted(found, key=lambda k: (techs.index(k[0]), k[1]))]
+
+
+def _violation(
+    ctx: Context,
+    levels: dict[int, int],
+    slot: int,
+    reads: list[frozenset[int]],
+    fy: dict[int, Any],
+) -> Any:
+    """A model of a patient whose restriction (caution, or contraindicated) is lost by the step,
+    or None. Losing level L means some rule of level >= L fires before and none after. Rules that
+    do not read the stepped fact fire the same before and after, so none of them may fire: they
+    go in as assumption literals, and only the rules reading the fact need formulas."""
+    for floor in (4, 3):
+        upto = [r for r, lvl in levels.items() if lvl >= floor]
+        moving = [r for r in upto if slot in reads[r]]
+        if not moving:
+            continue
+        still = [ctx.nofire[r] for r in upto if slot not in reads[r]]
+        lost = z3.Bool(f"lost.{next(_fresh)}")
+        ctx.solver.add(
+            lost == z3.And(z3.Or(*[ctx.fire[r] for r in moving]), *[z3.Not(fy[r]) for r in moving])
+        )
+        model = ctx.check([lost, *still])
+        if model is not None:
+            return model
+    return None
 
 
 def _finding(

@@ -10,9 +10,7 @@ not as redundant.
 
 from __future__ import annotations
 
-import z3  # type: ignore[import-untyped]
-
-from .context import Context
+from .context import Context, RuleInfo
 from .findings import Code, Finding, Witness
 from .recheck import confirm, fired_ids
 
@@ -27,16 +25,21 @@ def check_redundant(ctx: Context) -> list[Finding]:
         key = (a, b)
         found = implied.get(key)
         if found is None:
-            if ctx.masks[a] & ~ctx.masks[b]:
-                found = False
-            else:
-                found = ctx.solve([ctx.fire[a], z3.Not(ctx.fire[b])]) is None
+            # a pooled patient firing a but not b refutes it; else the solver decides
+            refuted = bool(ctx.masks[a] & ~ctx.masks[b])
+            found = not refuted and ctx.solve_lean([a], [b]) is None
             implied[key] = found
         return found
 
     live = [info for info in ctx.rules if ctx.live(info.index)]
+    having: dict[tuple[object, ...], list[RuleInfo]] = {}
+    for info in live:
+        for effect in info.effects:
+            having.setdefault(effect, []).append(info)
     for a in live:
-        for b in live:
+        # b must do everything a does, so it is among the rules with a's rarest effect
+        rarest = min(a.effects, key=lambda e: len(having[e]))
+        for b in having[rarest]:
             if a.index == b.index or not a.effects <= b.effects:
                 continue
             if not implies(a.index, b.index):

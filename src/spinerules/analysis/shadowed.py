@@ -11,8 +11,6 @@ a dead rule, not a shadowed one.
 
 from __future__ import annotations
 
-import z3  # type: ignore[import-untyped]
-
 from .context import Context, VAction
 from .findings import Code, Finding, Witness
 from .recheck import confirm, fired_ids, level
@@ -22,16 +20,14 @@ __all__ = ["check_shadowed"]
 
 def _overriders(ctx: Context, act: VAction) -> list[int]:
     """Rules with a restrictive action that `verdict(act.technique, at=act.site)` counts."""
-    ups = ctx.tech_up[act.technique]
     sites = ctx.site_up[act.site] if act.site is not None else frozenset()
-    return [
-        info.index
-        for info in ctx.rules
-        if any(
-            b.restrictive and b.technique in ups and (b.site is None or b.site in sites)
-            for b in info.actions
-        )
-    ]
+    found = {
+        r
+        for tech in ctx.tech_up[act.technique]
+        for r, b in ctx.restrictive.get(tech, ())
+        if b.site is None or b.site in sites
+    }
+    return sorted(found)
 
 
 def check_shadowed(ctx: Context) -> list[Finding]:
@@ -47,7 +43,7 @@ def check_shadowed(ctx: Context) -> list[Finding]:
             free = ctx.masks[info.index] & ~ctx.any_of(over)
             if free:
                 continue
-            if ctx.solve([ctx.fire[info.index], *[z3.Not(ctx.fire[r]) for r in over]]) is not None:
+            if ctx.solve([ctx.fire[info.index], *[ctx.nofire[r] for r in over]]) is not None:
                 continue
             patient = ctx.first(ctx.masks[info.index])
             assert patient is not None

@@ -231,3 +231,19 @@ def test_testing_is_not_imported_by_spinerules() -> None:
     code = "import sys, spinerules; print('hypothesis' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_example_property_tests_pass() -> None:
+    # examples/ is outside the default test paths; run the example file the way a user would.
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    example = repo / "examples" / "test_clinic_policy_properties.py"
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(example)],
+        capture_output=True,
+        text=True,
+        cwd=repo,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "6 passed" in out.stdout

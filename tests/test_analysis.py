@@ -195,6 +195,7 @@ rule cleared:
         ('# spinerules: accept conflicts a because "x"', "unknown finding code `conflicts`"),
         ('# spinerules: accept bad-directive x because "x"', "cannot be accepted"),
         ('# spinerules: accept gap a b c because "x"', "`NAME` or `NAME vs NAME`"),
+        ('# spinerules: accept gap a in because "x"', "`NAME` or `NAME vs NAME`"),
         ('# spinerules: ignore gap a because "x"', "expected `accept`"),
         ('# spinerules: accept gap a because ""', "the reason is empty"),
         ('# spinerules: neutral nosuch because "x"', "not a fact"),
@@ -266,16 +267,39 @@ def test_disagreement_across_documents(tmp_path: Path) -> None:
     assert analyze(spinerules.load_path(root), checks=["conflict"]).ok
 
 
-def test_directive_in_another_file_does_not_accept(tmp_path: Path) -> None:
-    # A gap belongs to the analyzed file (and the file declaring the technique): a directive in
-    # an unrelated imported file does not hide it.
-    (tmp_path / "lib.rules").write_text('# spinerules: accept gap * because "not mine"\n')
-    (tmp_path / "vocab.rules").write_text("fact f: bool\ntechnique massage\n")
+def test_gaps_belong_to_the_analyzed_file(tmp_path: Path) -> None:
+    # A gap belongs to the analyzed file only: a directive in an imported file, even the one
+    # declaring the technique, does not hide it (a shared vocabulary must not silence the gaps
+    # of every knowledge base built on it).
+    (tmp_path / "vocab.rules").write_text(
+        'fact f: bool\ntechnique massage\n# spinerules: accept gap * because "not mine"\n'
+    )
     root = tmp_path / "root.rules"
-    root.write_text('use "vocab.rules"\nuse "lib.rules"\nrule r:\n  if f then caution massage\n')
+    root.write_text('use "vocab.rules"\nrule r:\n  if f then caution massage\n')
     report = analyze(spinerules.load_path(root), checks=["gap"])
     assert subjects(report, Code.GAP) == {("massage",)}
-    assert report.unused and "lib.rules" in report.unused[0]
+    assert report.unused and "vocab.rules" in report.unused[0]
+    # The root file itself can accept it.
+    root.write_text(root.read_text() + '# spinerules: accept gap massage because "mine"\n')
+    assert analyze(spinerules.load_path(root), checks=["gap"]).ok
+
+
+def test_in_kb_directive_applies_only_to_that_knowledge_base(tmp_path: Path) -> None:
+    # `in NAME` limits a directive to the analysis of the knowledge base called NAME, where it
+    # may accept any finding (this is how findings of load_all(), named `all`, are accepted).
+    (tmp_path / "vocab.rules").write_text(
+        "fact f: bool\ntechnique massage\n"
+        '# spinerules: accept gap massage in combined because "checked for the combination"\n'
+    )
+    root = tmp_path / "root.rules"
+    root.write_text('use "vocab.rules"\nrule r:\n  if f then caution massage\n')
+    kb = spinerules.load_path(root)
+    assert subjects(analyze(kb, checks=["gap"]), Code.GAP) == {("massage",)}
+    assert not analyze(kb, checks=["gap"]).unused  # not about this knowledge base
+    combined = spinerules.compile_text('use "root.rules"\n', name="combined", base_dir=tmp_path)
+    report = analyze(combined, checks=["gap"])
+    assert report.ok
+    assert report.accepted[0].accepted == "checked for the combination"
 
 
 def test_witnesses_are_rechecked_with_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:

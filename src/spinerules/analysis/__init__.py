@@ -95,14 +95,16 @@ def analyze(
     accepted: list[Finding] = []
     used: set[Directive] = set()
     for finding in findings:
-        match = next((d for d in directives if d.matches(finding)), None)
+        match = next((d for d in directives if d.matches(finding, kb.name)), None)
         if match is None:
             open_.append(finding)
         else:
             used.add(match)
             accepted.append(attrs.evolve(finding, accepted=match.reason, accepted_at=match.where))
     unused = tuple(
-        f"{d.where}: {d.text}" for d in directives if d.verb == "accept" and d not in used
+        f"{d.where}: {d.text}"
+        for d in directives
+        if d.verb == "accept" and d.applies_to(kb.name) and d not in used
     )
     return Report(
         knowledge_base=kb.name,

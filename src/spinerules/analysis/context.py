@@ -274,7 +274,3 @@ class Context:
     @property
     def root_file(self) -> str:
         return self.kb.rulesets[-1].file if self.kb.rulesets else self.kb.name
-
-    def declared_in(self, node_span: object) -> tuple[str, ...]:
-        source = getattr(node_span, "source", None)
-        return (source.name,) if source is not None else ()

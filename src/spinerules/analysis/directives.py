@@ -1,6 +1,6 @@
 """`# spinerules: ...` comments: what a rules file tells the analyzer.
 
-    # spinerules: accept CODE NAME [vs NAME] because "REASON"
+    # spinerules: accept CODE NAME [vs NAME] [in KB] because "REASON"
     # spinerules: neutral FACT because "REASON"
     # spinerules: worse FACT because "REASON"
 
@@ -9,9 +9,12 @@ conflict, disagreement, redundant), a technique (gap) or a technique and a fact
 (`accept monotonicity massage vs phase`); `*` matches any name, and a second NAME left out
 matches any. For conflicts and disagreements the order of the two rules does not matter. A
 technique also matches its descendants (`accept gap massage` covers `swedish`).
-A directive only accepts findings its file is part of: findings about one of its rules, and, for
-gaps and monotonicity, findings of an analysis of that file itself or about a technique or fact it
-declares.
+
+A directive only accepts findings its file is part of: findings about one of its rules, and
+findings of an analysis of that file itself (gaps, and monotonicity, which also belongs to the
+rules that stop firing). `in KB` instead limits the directive to the analysis of the knowledge
+base named KB, where it may accept any finding: this is how the shared vocabulary accepts
+findings of `load_all()` (named `all`), whose root file is generated and holds no comments.
 
 `neutral` says an ordered or set fact is not a severity scale: a higher value (or one more
 element) does not make the patient worse, so safety monotonicity does not look at it (for example
@@ -48,15 +51,22 @@ class Directive:
     file: str  # the source name of the file it is in
     line: int
     text: str
+    kb: str | None = None  # `in KB`: only in the analysis of this knowledge base
+
+    def applies_to(self, kb_name: str) -> bool:
+        return self.kb is None or self.kb == kb_name
 
     @property
     def where(self) -> str:
         return f"{self.file}:{self.line}"
 
-    def matches(self, finding: Finding) -> bool:
+    def matches(self, finding: Finding, kb_name: str) -> bool:
         if self.verb != "accept" or self.code is not finding.code:
             return False
-        if self.file not in finding.files:
+        if self.kb is not None:
+            if self.kb != kb_name:
+                return False
+        elif self.file not in finding.files:
             return False
         subjects = finding.subjects
         names = self.names
@@ -147,18 +157,25 @@ def _parse(body: str, file: str, line: int, text: str) -> Directive:
         if code not in ACCEPTABLE:
             raise ValueError(f"`{code.value}` cannot be accepted")
         words = words[1:]
+        kb: str | None = None
+        if len(words) >= 2 and words[-2] == "in":
+            kb = words[-1]
+            words = words[:-2]
         names: tuple[str, ...]
         if len(words) == 1:
             names = (words[0],)
         elif len(words) == 3 and words[1] == "vs":
             names = (words[0], words[2])
         else:
-            raise ValueError("expected `NAME` or `NAME vs NAME` after the code")
+            raise ValueError(
+                "expected `NAME` or `NAME vs NAME` (then optionally `in KB`) after the code"
+            )
     else:
+        kb = None
         if len(words) != 1 or words[0] == "*":
             raise ValueError(f"`{verb}` names exactly one fact")
         names = (words[0],)
-    for name in names:
+    for name in (*names, *((kb,) if kb is not None else ())):
         if name != "*" and not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
             raise ValueError(f"`{name}` is not a name")
-    return Directive(verb, code, names, reason, file, line, text)
+    return Directive(verb, code, names, reason, file, line, text, kb)

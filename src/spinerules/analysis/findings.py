@@ -71,7 +71,7 @@ class Finding:
     technique for a gap, the technique and the fact for monotonicity (a directive naming an
     ancestor of the technique matches too: `accept gap massage` covers `swedish`). `files` are
     the files allowed to accept it: those of the rules involved, and for gaps and monotonicity
-    also the analyzed file (and for a gap the file declaring the technique).
+    the analyzed file.
     """
 
     code: Code

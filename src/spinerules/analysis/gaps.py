@@ -46,7 +46,7 @@ def check_gaps(ctx: Context) -> list[Finding]:
                 within=node.ancestors,
                 witnesses=(Witness(f"no verdict for {tech}", patient),),
                 locations=(node.span.location(),) if node.span is not None else (),
-                files=tuple(dict.fromkeys((ctx.root_file, *ctx.declared_in(node.span)))),
+                files=(ctx.root_file,),
             )
         )
     return out

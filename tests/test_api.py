@@ -102,6 +102,7 @@ def test_reason_carries_everything_to_trace_a_verdict(demo: KnowledgeBase) -> No
     assert reason.quote == "currently experiencing an acute episode"
     assert reason.location == "demo:21:1"  # the line of `rule acute_herniation:`
     assert reason.ruleset == "demo"
+    assert reason.cites == (("Detailed explanations", "currently experiencing an acute episode"),)
 
 
 def test_referrals_requirements_advice(demo: KnowledgeBase) -> None:

@@ -149,6 +149,7 @@ class KnowledgeBase:
                 section=cite.section if cite else None,
                 quote=cite.quote if cite else None,
                 location=rule.location,
+                cites=tuple((c.section, c.quote) for c in rule.cites),
             )
             self._reasons[key] = found
         return found

@@ -81,7 +81,9 @@ class Reason:
     document: str | None
     section: str | None
     quote: str | None
-    location: str  # file:line
+    location: str  # file:line:col
+    #: every citation of the rule, (section, quote); `section`/`quote` above are the first
+    cites: tuple[tuple[str | None, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(self)

@@ -90,10 +90,14 @@ class Reason:
 
 
 def _plain(obj: Any) -> dict[str, Any]:
-    """An attrs instance as a JSON-ready dict (tuples become lists)."""
-    return attrs.asdict(
-        obj, value_serializer=lambda _i, _f, v: list(v) if isinstance(v, tuple) else v
-    )
+    """An attrs instance as a JSON-ready dict (tuples, nested too, become lists)."""
+    return attrs.asdict(obj, value_serializer=lambda _i, _f, v: _lists(v))
+
+
+def _lists(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_lists(v) for v in value]
+    return value
 
 
 @attrs.frozen

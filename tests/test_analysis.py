@@ -137,7 +137,8 @@ def test_directives_accept_and_scope() -> None:
 # spinerules: accept gap massage because "covers swedish too"
 # spinerules: accept gap exercise because "exercise is advice only"
 # spinerules: accept monotonicity exercise vs phase because "acute patients rest"
-# spinerules: accept conflict nobody vs nothing because "matches nothing"
+# spinerules: accept conflict below_floor vs chronic_ok because "matches nothing: dead rule"
+# spinerules: accept conflict nobody vs nothing because "names no rule of this file: no note"
 """
     )
     report = analyze(spinerules.compile_text(text, name="clinic"))
@@ -147,7 +148,9 @@ def test_directives_accept_and_scope() -> None:
     assert accepted["conflict fever_caution vs chronic_ok"] == "fever overrides, in order"
     assert accepted["conflict acute_block vs acute_swedish"] == "the acute rules win"
     assert accepted["gap swedish"] == "covers swedish too"
-    assert len(report.unused) == 1 and "nobody" in report.unused[0]
+    assert len(report.unused) == 1 and "below_floor vs chronic_ok" in report.unused[0]
+    # a check that did not run leaves its directives unnoted
+    assert not analyze(spinerules.compile_text(text, name="clinic"), checks=["gap"]).unused
 
 
 def test_redundant_directive_is_ordered() -> None:

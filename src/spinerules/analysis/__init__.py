@@ -104,7 +104,7 @@ def analyze(
     unused = tuple(
         f"{d.where}: {d.text}"
         for d in directives
-        if d.verb == "accept" and d.applies_to(kb.name) and d not in used
+        if d.verb == "accept" and d not in used and _could_apply(d, kb, wanted)
     )
     return Report(
         knowledge_base=kb.name,
@@ -116,6 +116,32 @@ def analyze(
         queries=ctx.queries,
         seconds=time.perf_counter() - start,
     )
+
+
+#: The check that reports each code.
+_CHECK_OF = {
+    Code.DEAD_RULE: "dead-rule",
+    Code.CONFLICT: "conflict",
+    Code.DISAGREEMENT: "conflict",
+    Code.SHADOWED: "shadowed",
+    Code.REDUNDANT: "redundant",
+    Code.GAP: "gap",
+    Code.MONOTONICITY: "monotonicity",
+}
+
+
+def _could_apply(directive: Directive, kb: KnowledgeBase, checks: Sequence[str]) -> bool:
+    """Whether an unused directive is worth a note: its check ran, it is about this knowledge
+    base, it names only things the knowledge base has, and it is not about disagreements in a
+    knowledge base with a single document."""
+    assert directive.code is not None
+    if _CHECK_OF.get(directive.code) not in checks or not directive.applies_to(kb.name):
+        return False
+    known = {r.id for r in kb.rules} | set(kb.techniques) | set(kb.facts)
+    if any(name != "*" and name not in known for name in directive.names):
+        return False
+    documents = {r.document for r in kb.rules}
+    return not (directive.code is Code.DISAGREEMENT and len(documents) < 2)
 
 
 def kb_sources(kb: KnowledgeBase) -> list[Source]:
@@ -188,8 +214,10 @@ def worsening_facts(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`spinerules analyze PATH|NAME [--format json]`: 0 when nothing is open, 1 when some
-    finding is, 2 for a usage error."""
-    from .cli import run
+    """`spinerules analyze RULESET|PATH [--format json] ...` with these arguments: 0 when no
+    finding is open, 1 when some finding is, 2 for a usage mistake."""
+    import sys
 
-    return run(argv)
+    from ..cli import main as cli_main
+
+    return cli_main(["analyze", *(sys.argv[1:] if argv is None else argv)])

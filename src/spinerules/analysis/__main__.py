@@ -1,5 +1,7 @@
+"""`python -m spinerules.analysis ARGS` is `spinerules analyze ARGS`."""
+
 import sys
 
-from .cli import run
+from . import main
 
-sys.exit(run())
+sys.exit(main())

@@ -336,7 +336,7 @@ class _Checker:
             if fact.kind is not FactKind.BOOL:
                 self.errors.append(
                     TypeMismatchError(
-                        f"`{fact.name}` is a {fact.kind.value} fact, not a bool, so it cannot "
+                        f"`{fact.name}` is {_a(fact)} fact, not a bool, so it cannot "
                         "stand alone as a condition",
                         cond.span,
                         _compare_hint(fact),
@@ -347,7 +347,7 @@ class _Checker:
             if fact.kind is not FactKind.SET:
                 self.errors.append(
                     TypeMismatchError(
-                        f"`has` needs a set fact, and `{fact.name}` is a {fact.kind.value} fact",
+                        f"`has` needs a set fact, and `{fact.name}` is {_a(fact)} fact",
                         cond.span,
                         _compare_hint(fact),
                     )
@@ -588,6 +588,12 @@ def _show(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _a(fact: Fact) -> str:
+    """The fact's kind with its article: `an int`, `an enum`, `a bool`."""
+    kind = fact.kind.value
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
 def _compare_hint(fact: Fact) -> str:

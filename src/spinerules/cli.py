@@ -388,12 +388,22 @@ class Diagnostic:
         return "\n".join(lines)
 
 
+def _here(text: str | None) -> str | None:
+    """Paths inside the working directory, in a message or hint, shown relative to it."""
+    if text is None:
+        return None
+    return text.replace(f"{Path.cwd()}{os.sep}", "")
+
+
 def _from_error(error: RulesError) -> Diagnostic:
-    return Diagnostic("error", error.code, error.message, error.hint, error.span)
+    return Diagnostic(
+        "error", error.code, _here(error.message) or "", _here(error.hint), error.span
+    )
 
 
 def _from_warning(warning: RulesWarning) -> Diagnostic:
-    return Diagnostic("warning", warning.code, warning.message, warning.hint, warning.span)
+    message = _here(warning.message) or ""
+    return Diagnostic("warning", warning.code, message, _here(warning.hint), warning.span)
 
 
 def diagnose(files: Iterable[Path]) -> list[Diagnostic]:

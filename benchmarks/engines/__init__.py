@@ -10,7 +10,11 @@ from benchmarks.engines.expertarules import Experta
 from benchmarks.engines.handwritten import Handwritten
 from benchmarks.engines.naive import Naive
 from benchmarks.engines.ruleengine import RuleEngine
-from benchmarks.engines.spinerules_engine import Spinerules, SpinerulesExplained
+from benchmarks.engines.spinerules_engine import (
+    Spinerules,
+    SpinerulesEvaluate,
+    SpinerulesExplained,
+)
 
 __all__ = ["Engine", "all_engines"]
 
@@ -20,6 +24,7 @@ def all_engines() -> list[Engine]:
     return [
         Handwritten(),
         Spinerules(),
+        SpinerulesEvaluate(),
         SpinerulesExplained(),
         Naive(),
         Clips(),

@@ -1,9 +1,11 @@
 """spinerules itself, through its public API only.
 
-Two rows: verdicts only (``kb.screen(profile)`` when the engine has it, else
-``kb.evaluate(profile).verdicts()``), and full explanations (``kb.evaluate(profile)``
-then ``res.assessment(t)`` for every technique: verdict, deciding reasons, fired,
-pending and overridden actions)."""
+Three rows: verdicts only (``kb.screen_many(profiles)``, else ``kb.screen(p)`` per
+profile, else ``kb.evaluate(p).verdicts()``, whichever the engine has); verdicts
+through the full result object (``kb.evaluate_many(profiles)`` then ``.verdicts()``:
+explanations available on demand); and full explanations (``kb.evaluate(p)`` then
+``res.assessment(t)`` for every technique: verdict, deciding reasons, fired, pending
+and overridden actions)."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ def verdict_level(v: Any) -> int:
 
 class Spinerules(Engine):
     name = "spinerules"
-    description = "spinerules, verdicts only"
+    description = "spinerules, verdicts only (screen_many / screen)"
 
     def unavailable(self) -> str | None:
         return import_failure("spinerules")
@@ -40,6 +42,9 @@ class Spinerules(Engine):
 
     def run(self, compiled: Any, profiles: Sequence[Profile]) -> list[Any]:
         kb = compiled
+        screen_many = getattr(kb, "screen_many", None)
+        if screen_many is not None:
+            return list(screen_many(profiles))
         screen = getattr(kb, "screen", None)
         if screen is not None:
             return [screen(p) for p in profiles]
@@ -48,6 +53,18 @@ class Spinerules(Engine):
 
     def normalize(self, ruleset: RuleSet, outputs: Sequence[Any]) -> list[Verdicts]:
         return [tuple(verdict_level(o[t]) for t in ruleset.techniques) for o in outputs]
+
+
+class SpinerulesEvaluate(Spinerules):
+    name = "spinerules-evaluate"
+    description = "spinerules, verdicts of the full result (evaluate_many, then verdicts())"
+
+    def run(self, compiled: Any, profiles: Sequence[Profile]) -> list[Any]:
+        kb = compiled
+        evaluate_many = getattr(kb, "evaluate_many", None)
+        if evaluate_many is not None:
+            return [res.verdicts() for res in evaluate_many(profiles)]
+        return [kb.evaluate(p).verdicts() for p in profiles]
 
 
 class SpinerulesExplained(Spinerules):

@@ -239,3 +239,23 @@ def test_shipped_rulesets_carry_tests_and_cover_every_rule() -> None:
     cov = filetests.coverage(runs)
     assert [f"{r.location} {r.id}" for r in cov.uncovered] == []
     assert cov.percent == 100.0
+
+
+def test_an_undetermined_verdict_says_what_is_decided_so_far_and_what_it_waits_for(
+    folder: Path,
+) -> None:
+    write(
+        folder,
+        {
+            "main.rules": MAIN + 'test "t": given condition = herniation, phase = chronic '
+            "expect recommended manual_pressure\n"
+        },
+    )
+    (outcome,) = filetests.run_file(folder / "main.rules").outcomes
+    (check,) = outcome.checks
+    # a_recommend reaches manual_pressure (under massage); b_numbness could make it caution
+    assert check.actual == "undetermined"
+    assert check.why == (
+        "recommended so far, by a_recommend",
+        "could become caution by b_numbness, which waits for `symptoms`, `pain`",
+    )

@@ -226,11 +226,13 @@ def _verdict_why(res: Result, exp: n.ExpectVerdict) -> tuple[str, ...]:
     site = exp.site.name if exp.site is not None else None
     judged = res.assessment(exp.technique.name, at=site)
     why: list[str] = []
+    undecided = judged.verdict is Verdict.UNDETERMINED
     if judged.reasons:
-        why.append(f"{judged.floor.value} by " + ", ".join(_reason_ids(judged.reasons)))
+        so_far = " so far," if undecided else ""
+        why.append(f"{judged.floor.value}{so_far} by " + ", ".join(_reason_ids(judged.reasons)))
     elif judged.floor is Verdict.UNASSESSED:
         why.append(f"no fired rule speaks about `{exp.technique.name}`")
-    if judged.verdict is Verdict.UNDETERMINED:
+    if undecided:
         known = res.facts
         for reason in judged.pending:
             rule = _rule(res, reason.rule_id)

@@ -776,17 +776,16 @@ def _query_text(out: Out, kb: KnowledgeBase, res: Result) -> None:
                 f"  {technique} at {site}: {out.style(verdict.value, *VERDICT_STYLE[verdict])}"
                 + (f"  ({by})" if by else "")
             )
-    overridden = [(t, o) for t in kb.techniques for o in res.overridden(t)]
+    overridden: dict[tuple[str, str], list[str]] = {}
+    for technique in kb.techniques:
+        for o in res.overridden(technique):
+            permissive = f"{o.permissive.action} by {o.permissive.rule_id}"
+            by = ", ".join(dict.fromkeys(f"{r.action} by {r.rule_id}" for r in o.by))
+            overridden.setdefault((permissive, by), []).append(technique)
     if overridden:
         _section(out, "overridden (permissive rules that lost to restrictive ones)")
-        seen: set[tuple[str, str]] = set()
-        for _, o in overridden:
-            key = (o.permissive.rule_id, o.permissive.action)
-            if key in seen:
-                continue
-            seen.add(key)
-            by = ", ".join(dict.fromkeys(f"{r.action} by {r.rule_id}" for r in o.by))
-            out.line(f"  {o.permissive.action} by {o.permissive.rule_id}, lost to {by}")
+        for (permissive, by), techniques in overridden.items():
+            out.line(f"  {permissive}, lost to {by}  (for {_first_of(techniques)})")
     if res.disagreements:
         _section(out, "disagreements between sources")
         for d in res.disagreements:

@@ -341,9 +341,16 @@ class Diagnostic:
 
     @property
     def file(self) -> str:
+        """The file as the user can open it: relative to the working directory when inside it;
+        a shipped ruleset by its name unless its file is inside the working directory."""
         source = self.span.source
-        if source.path is not None and Path(source.name).is_absolute():
-            return _display(source.path)
+        if source.path is None:
+            return source.name
+        shown = _display(source.path)
+        if Path(source.name).is_absolute():
+            return shown
+        if not _looks_like_path(source.name) and not Path(shown).is_absolute():
+            return shown  # a shipped ruleset, in a checkout: rulesets/NAME.rules
         return source.name
 
     def key(self) -> tuple[str, int, int, str, str]:

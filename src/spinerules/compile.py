@@ -234,6 +234,39 @@ class _Generator:
                 self.lines.append(f"{pad}    pass")
             keyword = "elif"
 
+    def screen_tree(
+        self, tree: Tree, depth: int, direct: list[tuple[tuple[int, int], ...]]
+    ) -> None:
+        pad = "    " * depth
+        if isinstance(tree, Branch):
+            keyword = "if"
+            for value, sub in tree.cases:
+                self.lines.append(f"{pad}{keyword} s{tree.slot} == {value!r}:")
+                before = len(self.lines)
+                self.screen_tree(sub, depth + 1, direct)
+                if len(self.lines) == before:
+                    self.lines.append(f"{pad}    pass")
+                keyword = "elif"
+            return
+        assert isinstance(tree, Leaf)
+        chains: dict[int, dict[int, list[Cond]]] = {}
+        for index, cond in tree.rules:
+            for t, level in direct[index]:
+                chains.setdefault(t, {}).setdefault(level, []).append(cond)
+        for t in sorted(chains):
+            keyword = "if"
+            for level in sorted(chains[t], reverse=True):
+                conds = chains[t][level]
+                if any(c is True for c in conds):
+                    if keyword == "if":
+                        self.lines.append(f"{pad}l{t} = {level}")
+                    else:
+                        self.lines.append(f"{pad}else: l{t} = {level}")
+                    break
+                test = " or ".join(self.expr(c, _local) for c in conds if not isinstance(c, bool))
+                self.lines.append(f"{pad}{keyword} {test}: l{t} = {level}")
+                keyword = "elif"
+
     def unpack(self) -> None:
         if self.slots:
             names = ", ".join(f"s{i}" for i in range(len(self.slots)))
@@ -253,18 +286,16 @@ class _Generator:
         self.tree(tree, 1, lambda i, pad: [f"{pad}add({i})"])
         self.lines.append("    return out")
 
-        # screen: verdict levels, direct targets only, then pushed down the hierarchy
+        # screen: verdict levels, direct targets only, then pushed down the hierarchy. A patient
+        # reaches exactly one leaf of the tree, so each leaf decides each technique with one
+        # chain, most restrictive level first, that stops at the first rule that fires.
         self.lines += ["def screen(v):"]
         self.unpack()
         if self.techniques:
             self.lines.append(
                 "    " + " = ".join(f"l{t}" for t in range(len(self.techniques))) + " = 0"
             )
-
-        def fold(i: int, pad: str) -> list[str]:
-            return [f"{pad}if l{t} < {lvl}: l{t} = {lvl}" for t, lvl in direct[i]]
-
-        self.tree(tree, 1, fold)
+        self.screen_tree(tree, 1, direct)
         for child, parent in parents:
             self.lines.append(f"    if l{child} < l{parent}: l{child} = l{parent}")
         entries = ", ".join(f"{name!r}: _V[l{t}]" for t, name in enumerate(self.techniques))

@@ -84,8 +84,8 @@ def build(
 ) -> Tree:
     """The index for `rules` ((rule index, condition) pairs). `domains` lists the slots that can
     be switched on, with their values; `reads[i]` is the set of slots rule i reads. `budget`
-    bounds how many rule copies the tree may hold in all (default 8 per rule)."""
-    state = {"left": budget if budget is not None else 8 * len(rules) + 64}
+    bounds how many rule copies the tree may hold in all (default 16 per rule)."""
+    state = {"left": budget if budget is not None else 16 * len(rules) + 64}
     return _build([(i, c) for i, c in rules], domains, reads, 0, state)
 
 
@@ -109,11 +109,11 @@ def _build(
             best = (average, slot)
     assert best is not None
     average, slot = best
-    if average > 0.7 * len(rules):
+    if average > 0.9 * len(rules) or len(rules) - average < 2:
         return Leaf(tuple(rules))
     domain = domains[slot]
     rest = {s: d for s, d in domains.items() if s != slot}
-    cases: list[tuple[object, Tree]] = []
+    split: list[tuple[object, list[tuple[int, Cond]]]] = []
     for value in domain:
         kept: list[tuple[int, Cond]] = []
         for index, cond in rules:
@@ -123,11 +123,13 @@ def _build(
             got = specialize(cond, slot, value)
             if got is not False:
                 kept.append((index, got))
-        state["left"] -= len(kept)
-        if state["left"] < 0:
-            return Leaf(tuple(rules))
         if kept:
-            cases.append((value, _build(kept, rest, reads, depth + 1, state)))
+            split.append((value, kept))
+    copies = sum(len(kept) for _, kept in split)
+    if copies > state["left"]:  # over budget: this node stays a leaf, its siblings may split
+        return Leaf(tuple(rules))
+    state["left"] -= copies
+    cases = [(value, _build(kept, rest, reads, depth + 1, state)) for value, kept in split]
     return Branch(slot, tuple(cases))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from .facts import Normal
-from .index import Branch, Leaf, Tree, build
+from .index import Branch, Cond, Leaf, Tree, build
 from .logic import Atom, Junction, Lowered, lower, slots_of
 from .result import Verdict
 from .schema import Fact, FactKind, Model, Node

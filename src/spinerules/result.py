@@ -387,7 +387,16 @@ class Result:
 
     def reasons(self, technique: str, at: str | None = None) -> tuple[Reason, ...]:
         """The fired rules behind the verdict: those at the deciding level."""
-        return self.assessment(technique, at).reasons
+        if at is not None:
+            return self.assessment(technique, at).reasons
+        t = self._t(technique)
+        lo = self._levels[0][t]
+        if not lo:
+            return ()
+        reason = self._kb.reason
+        return tuple(
+            reason(r, a) for s, lvl, r, a in self._grouped[0][t] if s < 0 and lvl == lo
+        )
 
     def overridden(self, technique: str, at: str | None = None) -> tuple[Override, ...]:
         """Permissive actions that fired but lost to restrictive ones, with what beat them."""

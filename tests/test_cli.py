@@ -510,6 +510,35 @@ def test_a_new_subcommand_is_one_function_and_one_registration(
     assert "Say hello." in cli.build_parser().format_help()
 
 
+def test_query_lists_overridden_rules_with_the_techniques_they_lost_for(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(folder)
+    status, text, _ = call(
+        "query", "main.rules", "--fact", "condition=herniation", "--fact", "phase=chronic",
+        "--fact", "fever=true",
+    )  # fmt: skip
+    assert status == 0
+    lines = text.splitlines()
+    # `chronic` recommends massage; `fever` contraindicates it: the recommendation loses for
+    # massage and for manual_pressure under it (the site-qualified caution is another matter)
+    at = lines.index("overridden (permissive rules that lost to restrictive ones)")
+    assert lines[at + 1] == (
+        "  recommend massage by chronic, lost to contraindicate massage by fever"
+        "  (for massage (+1))"
+    )
+    assert "  urgent: physician  (fever; main.txt)" in lines
+    assert "  clearance: see a doctor  (fever)" in lines
+
+
+def test_explain_and_list_exit_statuses(folder: Path) -> None:
+    (folder / "bad.rules").write_text(BAD, encoding="utf-8")
+    broken = run("explain", "bad.rules", cwd=folder)
+    assert broken.returncode == 1
+    assert "bad.rules:4:13: error: undefined fact `fevr`" in broken.stderr
+    assert run("list", "--format", "xml", cwd=folder).returncode == 2
+
+
 # ---- explain agrees with the engine ----------------------------------------------------------
 
 

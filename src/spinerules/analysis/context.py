@@ -125,6 +125,7 @@ class Context:
         self.everyone = 0
         self._seen: dict[tuple[Any, ...], int] = {}
         self._live: dict[int, bool] = {}
+        self._results: dict[tuple[Any, ...], Result] = {}
 
     # ---- structure ----------------------------------------------------------------------
 
@@ -254,7 +255,13 @@ class Context:
         return out
 
     def evaluate(self, patient: Patient) -> Result:
-        return self.kb.evaluate(patient)
+        """The engine's result for a witness (results are immutable, so each patient is
+        evaluated once however many findings it shows)."""
+        key = profile_key(patient, self.program.slots)
+        found = self._results.get(key)
+        if found is None:
+            found = self._results[key] = self.kb.evaluate(patient)
+        return found
 
     def live(self, r: int) -> bool:
         """Whether some complete patient fires rule r (asks the solver at most once)."""

@@ -46,6 +46,15 @@ class Vars:
     facts: tuple[Fact, ...]
     values: tuple[Any, ...]  # z3 Int / Bool / dict[str, Bool] per slot
     known: tuple[Any, ...] | None  # z3 Bool per slot for partial patients, else None
+    _names: dict[int, str] = attrs.field(factory=dict, init=False, repr=False)
+
+    def name(self, var: Any) -> str:
+        """The variable's declared name (cached: z3's own str() pretty-prints, slowly)."""
+        key = id(var)  # the variables live as long as this object, so ids stay theirs
+        found = self._names.get(key)
+        if found is None:
+            found = self._names[key] = var.decl().name()
+        return found
 
     def domain(self) -> list[Any]:
         """Constraints keeping every variable inside its fact's declared domain."""
@@ -199,7 +208,7 @@ def _assignment(model: Any, vars: Vars) -> Callable[[Any], Any]:
             values[name] = text == "true"
         else:
             values[name] = int(text.strip("()").replace("- ", "-"))
-    return lambda var: values.get(str(var))
+    return lambda var: values.get(vars.name(var))
 
 
 def _plain(value: Any) -> Any:

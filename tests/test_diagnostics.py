@@ -23,13 +23,18 @@ import shlex
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
+import spinerules
 from spinerules import cli
+from spinerules._gen import rule_sources
 from spinerules.errors import (
     DuplicateError,
     ImportCycleError,
     ImportNotFoundError,
     RangeError,
+    RulesError,
     RulesSyntaxError,
     TypeMismatchError,
     UndefinedNameError,
@@ -124,3 +129,45 @@ class _folder:
 
     def __exit__(self, *exc: object) -> None:
         self._dir.cleanup()
+
+
+# ---- any broken text: a RulesError in the user's words, never a raw parser exception ---------
+
+_TOKEN = re.compile(r'"(?:[^"\\\n]|\\[^\n])*"|#[^\n]*|[a-z_][a-z0-9_]*|-?[0-9]+|\.\.|[<>!]=|\S')
+_KEYWORDS = ["if", "then", "and", "or", "not", "rule", "test", "given", "expect", "at", "{", "}"]
+
+
+@st.composite
+def broken_sources(draw: st.DrawFn) -> str:
+    """A valid file with one token dropped, doubled, swapped with the next, or replaced."""
+    text = draw(rule_sources(comments=False, messy=False))
+    tokens = [m for m in _TOKEN.finditer(text)]
+    assume(len(tokens) > 1)
+    i = draw(st.integers(0, len(tokens) - 2))
+    a, b = tokens[i], tokens[i + 1]
+    how = draw(st.sampled_from(["drop", "double", "swap", "replace"]))
+    if how == "drop":
+        new = ""
+    elif how == "double":
+        new = f"{a.group()} {a.group()}"
+    elif how == "swap":
+        return text[: a.start()] + b.group() + " " + a.group() + text[b.end() :]
+    else:
+        new = draw(st.sampled_from([*_KEYWORDS, "Upper", "007", '"open', ";", "=="]))
+    return text[: a.start()] + new + text[a.end() :]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(broken_sources())
+def test_broken_text_gives_rules_errors_in_the_users_words(text: str) -> None:
+    try:
+        spinerules.compile_text(text, name="broken.rules")
+    except RulesError as exc:
+        for error in exc.errors:
+            assert error.span.file == "broken.rules"
+            assert 1 <= error.line <= max(len(text.splitlines()), 1)
+            # outside backticks (user text), no grammar terminal like NAME, $END or __ANON_0
+            words = re.sub(r"`[^`]*`", "", error.message)
+            assert not re.search(r"[A-Z_$]{3,}", words), error.message
+            assert "Token(" not in error.message and "Tree(" not in error.message
+            error.render()  # renders without failing

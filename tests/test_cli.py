@@ -539,6 +539,23 @@ def test_explain_and_list_exit_statuses(folder: Path) -> None:
     assert run("list", "--format", "xml", cwd=folder).returncode == 2
 
 
+def test_a_file_that_is_not_utf8_is_an_error_not_a_crash(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(folder)
+    (folder / "latin.rules").write_bytes(b'fact fever: bool "fi\xe8vre"\n')
+    message = (
+        "latin.rules:1:1: error: cannot read this file or a file it uses: it is not UTF-8 text"
+    )
+    for command in (["check"], ["test"], ["fmt"]):
+        status, text, _ = call(*command, "latin.rules")
+        assert status == 1
+        assert text.splitlines()[0] == message
+    status, _, err = call("query", "./latin.rules")
+    assert status == 1
+    assert err.splitlines()[0] == message
+
+
 # ---- explain agrees with the engine ----------------------------------------------------------
 
 

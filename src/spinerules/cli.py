@@ -38,7 +38,7 @@ from typing import Any, TextIO
 import attrs
 
 from . import __version__, filetests
-from .api import load, load_all, load_path, rulesets
+from .api import load, load_all, rulesets
 from .errors import FactError, RulesError, UnknownNameError
 from .facts import Normal, normalize, parse_value
 from .fmt import FormatError, cond_text, format_text
@@ -280,7 +280,7 @@ def knowledge_base(target: str) -> KnowledgeBase:
         path = Path(target)
         if not path.is_file():
             raise UsageError(f"no rules file `{target}`")
-        return load_path(path)
+        return filetests.load(path)
     if target == "all":
         return load_all()
     try:
@@ -421,7 +421,7 @@ def diagnose(files: Iterable[Path]) -> list[Diagnostic]:
     found: dict[tuple[str, int, int, str, str], Diagnostic] = {}
     for file in files:
         try:
-            kb = load_path(file)
+            kb = filetests.load(file)
         except RulesError as exc:
             items = [_from_error(e) for e in exc.errors]
         else:
@@ -560,9 +560,13 @@ def cmd_fmt(args: argparse.Namespace, out: Out) -> int:
     files = rules_files(args.paths, shipped=False)
     changed = failed = 0
     for file in files:
-        text = file.read_text(encoding="utf-8")
         try:
+            text = file.read_text(encoding="utf-8")
             result = format_text(text, str(file))
+        except (OSError, UnicodeDecodeError) as exc:
+            failed += 1
+            out.line(_from_error(filetests.unreadable(file, exc)).render(out))
+            continue
         except RulesError as exc:
             failed += 1
             for error in exc.errors:

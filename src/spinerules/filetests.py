@@ -25,6 +25,7 @@ from .fmt import expectation_text, given_text
 from .kb import KnowledgeBase
 from .result import Result, Verdict
 from .schema import Rule
+from .source import Source, Span
 
 __all__ = [
     "Check",
@@ -32,11 +33,13 @@ __all__ = [
     "FileRun",
     "TestOutcome",
     "coverage",
+    "load",
     "own_tests",
     "profile_of",
     "run_file",
     "run_kb",
     "run_test",
+    "unreadable",
 ]
 
 
@@ -164,10 +167,29 @@ def run_kb(kb: KnowledgeBase, path: str) -> FileRun:
 def run_file(path: str | Path) -> FileRun:
     """Load a rules file and run its tests; a file that does not load is reported, not raised."""
     try:
-        kb = load_path(path)
+        kb = load(path)
     except RulesError as exc:
         return FileRun(str(path), None, exc, ())
     return run_kb(kb, str(path))
+
+
+def load(path: str | Path) -> KnowledgeBase:
+    """`load_path`, with a file that cannot be read (not UTF-8, unreadable) as a `RulesError`."""
+    try:
+        return load_path(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise unreadable(path, exc) from None
+
+
+def unreadable(path: str | Path, exc: OSError | UnicodeDecodeError) -> RulesError:
+    """A `RulesError` for a file (or a file it uses) that cannot be read as UTF-8 text."""
+    if isinstance(exc, UnicodeDecodeError):
+        reason = "it is not UTF-8 text"
+    else:
+        reason = exc.strerror or str(exc)
+    where = f" {exc.filename}" if isinstance(exc, OSError) and exc.filename else ""
+    span = Span(Source(name=str(path), text=""), 1, 1, 1, 2)
+    return RulesError(f"cannot read{where or ' this file or a file it uses'}: {reason}", span)
 
 
 # ---- checking one expectation -------------------------------------------------------------------

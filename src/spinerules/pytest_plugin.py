@@ -73,12 +73,11 @@ class RulesFile(pytest.File):
     """A .rules file with tests: one item per test, or one failing item if it does not load."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        from .api import load_path
         from .errors import RulesError
-        from .filetests import own_tests
+        from .filetests import load, own_tests
 
         try:
-            kb = load_path(self.path)
+            kb = load(self.path)
         except RulesError as exc:
             yield RulesLoadItem.from_parent(self, name="[loading the file]", error=exc)
             return

@@ -100,9 +100,12 @@ def machine() -> str:
         pass
     import z3  # type: ignore[import-untyped]
 
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = f", load average {os.getloadavg()[0]:.1f} when it ended"
     return (
         f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-        f"z3 {z3.get_version_string()}"
+        f"z3 {z3.get_version_string()}{load}"
     )
 
 

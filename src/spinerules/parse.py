@@ -171,10 +171,6 @@ def _expected(names: set[str] | frozenset[str], after: Token | None = None) -> s
         names -= statements | {"$END"}
     if "NAME" in names and after is not None:
         meaning = _NAME_AFTER.get(str(after.value))
-        if meaning is not None and str(after.value) in ("if", "and", "or", "not", "(") and (
-            "NOT" in names or "LPAR" in names
-        ):
-            meaning = "a name of a fact"
         if meaning is not None:
             names.discard("NAME")
             words.append(meaning)
@@ -295,7 +291,10 @@ def _syntax_error(source: Source, exc: UnexpectedInput, line_offset: int, chunk:
 
 def _comments(source: Source) -> tuple[n.Comment, ...]:
     found: list[n.Comment] = []
-    for number, line in enumerate(source.text.splitlines(), start=1):
+    # lines as the parser counts them: only "\n" ends a line (splitlines() would also break at
+    # form feeds, U+2028 and others, which may stand in strings and comments)
+    for number, line in enumerate(source.text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         in_string = False
         escaped = False
         for col, ch in enumerate(line):

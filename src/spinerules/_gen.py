@@ -40,10 +40,14 @@ def rule_sources(*, comments: bool = True, messy: bool = True) -> SearchStrategy
         lambda s: s not in keywords
     )
     text = st.text(
-        st.characters(
-            codec="utf-8",
-            categories=("L", "N", "P", "S", "Zs"),
-            exclude_characters="\n\r\x85\u2028\u2029",
+        st.one_of(
+            st.characters(
+                codec="utf-8",
+                categories=("L", "N", "P", "S", "Zs"),
+                exclude_characters="\n\r",
+            ),
+            # characters that end a line for str.splitlines() but not for the parser
+            st.sampled_from("\t\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
         ),
         max_size=24,
     )

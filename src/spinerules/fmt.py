@@ -44,6 +44,7 @@ __all__ = [
 #: Lines longer than this are broken where the language allows it.
 WIDTH = 100
 _STEP = "  "
+_BLANK = " \t\r"  # what ends a line without meaning anything (the grammar's whitespace)
 
 
 class FormatError(RuntimeError):
@@ -156,7 +157,7 @@ _TOKEN = re.compile(r'"(?:[^"\\\n]|\\[^\n])*"|#[^\n]*|[a-z_][a-z0-9_]*|\S')
 
 def _keyword_lines(span: Span) -> dict[str, list[int]]:
     """Source line of each keyword in a statement (strings and comments skipped), in order."""
-    lines = span.source.text.splitlines()
+    lines = _source_lines(span.source)
     found: dict[str, list[int]] = {}
     for number in range(span.line, min(span.end_line, len(lines)) + 1):
         text = lines[number - 1]
@@ -167,6 +168,11 @@ def _keyword_lines(span: Span) -> dict[str, list[int]]:
             if word[0].isalpha() or word[0] == "_":
                 found.setdefault(word, []).append(number)
     return found
+
+
+def _source_lines(source: Source) -> list[str]:
+    """The lines as the parser counts them: only "\n" ends a line (not U+2028, form feeds...)."""
+    return [line.removesuffix("\r") for line in source.text.split("\n")]
 
 
 def _fill(head: str, items: Sequence[tuple[str, int]], sep: str, indent: str) -> list[_Line]:
@@ -350,12 +356,12 @@ def _place(item: _Item, line: int, col: int, text: str, trailing: bool) -> None:
 
 def format_module(module: n.Module) -> str:
     """The module in the canonical layout (not checked: use `format_text`)."""
-    source = module.source
+    text_lines = _source_lines(module.source)
     items = [_Item(s.span.line, s.span.end_line, _statement(s), True) for s in module.statements]
     for comment in module.comments:
         line, col = comment.span.line, comment.span.column
-        text = comment.text.rstrip()
-        trailing = bool(source.line(line)[: col - 1].strip())
+        text = comment.text.rstrip(_BLANK)
+        trailing = bool(text_lines[line - 1][: col - 1].strip())
         owners = [it for it in items if it.first <= line <= it.last]
         if trailing:
             assert owners, "code before a comment belongs to a statement"
@@ -407,7 +413,7 @@ def check_same(before: n.Module, after: n.Module) -> None:
 
 
 def _comment_texts(comments: Sequence[n.Comment]) -> list[str]:
-    return sorted(c.text.rstrip() for c in comments)
+    return sorted(c.text.rstrip(_BLANK) for c in comments)
 
 
 def is_formatted(text: str, name: str = "<text>") -> bool:

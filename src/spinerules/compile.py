@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from .facts import Normal
-from .index import Branch, Cond, Leaf, Tree, build
+from .index import Cond, Leaf, Tree, build
 from .logic import Atom, Junction, Lowered, lower, slots_of
 from .result import Verdict
 from .schema import Fact, FactKind, Model, Node
@@ -208,49 +208,37 @@ class _Generator:
         assert op == "unknown"
         return "False"
 
-    # the tree, emitted twice: once collecting fired rules, once folding verdict levels
+    # the tree, emitted twice: `fire` collects fired rules, `screen` folds verdict levels. The
+    # switches are the same; only what a leaf does differs.
 
-    def tree(self, tree: Tree, depth: int, emit_rule: Callable[[int, str], list[str]]) -> None:
+    def tree(self, tree: Tree, depth: int, leaf: Callable[[Leaf, str], None]) -> None:
         pad = "    " * depth
         if isinstance(tree, Leaf):
-            for index, cond in tree.rules:
-                body = emit_rule(index, pad)
-                if not body:
-                    continue
-                if cond is True:
-                    self.lines.extend(body)
-                else:
-                    assert not isinstance(cond, bool)
-                    self.lines.append(f"{pad}if {self.expr(cond, _local)}:")
-                    self.lines.extend("    " + line for line in body)
+            leaf(tree, pad)
             return
-        assert isinstance(tree, Branch)
         keyword = "if"
         for value, sub in tree.cases:
             self.lines.append(f"{pad}{keyword} s{tree.slot} == {value!r}:")
             before = len(self.lines)
-            self.tree(sub, depth + 1, emit_rule)
+            self.tree(sub, depth + 1, leaf)
             if len(self.lines) == before:
                 self.lines.append(f"{pad}    pass")
             keyword = "elif"
 
-    def screen_tree(
-        self, tree: Tree, depth: int, direct: list[tuple[tuple[int, int], ...]]
-    ) -> None:
-        pad = "    " * depth
-        if isinstance(tree, Branch):
-            keyword = "if"
-            for value, sub in tree.cases:
-                self.lines.append(f"{pad}{keyword} s{tree.slot} == {value!r}:")
-                before = len(self.lines)
-                self.screen_tree(sub, depth + 1, direct)
-                if len(self.lines) == before:
-                    self.lines.append(f"{pad}    pass")
-                keyword = "elif"
-            return
-        assert isinstance(tree, Leaf)
+    def fire_leaf(self, leaf: Leaf, pad: str) -> None:
+        """Test every rule of the leaf; note each that fires."""
+        for index, cond in leaf.rules:
+            if cond is True:
+                self.lines.append(f"{pad}add({index})")
+            else:
+                assert not isinstance(cond, bool)
+                self.lines.append(f"{pad}if {self.expr(cond, _local)}: add({index})")
+
+    def screen_leaf(self, leaf: Leaf, pad: str, direct: list[tuple[tuple[int, int], ...]]) -> None:
+        """Decide each technique with one chain, most restrictive level first, that stops at the
+        first rule that fires (a patient reaches exactly one leaf)."""
         chains: dict[int, dict[int, list[Cond]]] = {}
-        for index, cond in tree.rules:
+        for index, cond in leaf.rules:
             for t, level in direct[index]:
                 chains.setdefault(t, {}).setdefault(level, []).append(cond)
         for t in sorted(chains):
@@ -258,10 +246,8 @@ class _Generator:
             for level in sorted(chains[t], reverse=True):
                 conds = chains[t][level]
                 if any(c is True for c in conds):
-                    if keyword == "if":
-                        self.lines.append(f"{pad}l{t} = {level}")
-                    else:
-                        self.lines.append(f"{pad}else: l{t} = {level}")
+                    otherwise = "" if keyword == "if" else "else: "
+                    self.lines.append(f"{pad}{otherwise}l{t} = {level}")
                     break
                 test = " or ".join(self.expr(c, _local) for c in conds if not isinstance(c, bool))
                 self.lines.append(f"{pad}{keyword} {test}: l{t} = {level}")
@@ -283,19 +269,17 @@ class _Generator:
         self.lines += ["def fire(v):"]
         self.unpack()
         self.lines += ["    out = []", "    add = out.append"]
-        self.tree(tree, 1, lambda i, pad: [f"{pad}add({i})"])
+        self.tree(tree, 1, self.fire_leaf)
         self.lines.append("    return out")
 
-        # screen: verdict levels, direct targets only, then pushed down the hierarchy. A patient
-        # reaches exactly one leaf of the tree, so each leaf decides each technique with one
-        # chain, most restrictive level first, that stops at the first rule that fires.
+        # screen: verdict levels, direct targets only, then pushed down the hierarchy
         self.lines += ["def screen(v):"]
         self.unpack()
         if self.techniques:
             self.lines.append(
                 "    " + " = ".join(f"l{t}" for t in range(len(self.techniques))) + " = 0"
             )
-        self.screen_tree(tree, 1, direct)
+        self.tree(tree, 1, lambda leaf, pad: self.screen_leaf(leaf, pad, direct))
         for child, parent in parents:
             self.lines.append(f"    if l{child} < l{parent}: l{child} = l{parent}")
         entries = ", ".join(f"{name!r}: _V[l{t}]" for t, name in enumerate(self.techniques))

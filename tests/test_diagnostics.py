@@ -157,7 +157,7 @@ def broken_sources(draw: st.DrawFn) -> str:
     return text[: a.start()] + new + text[a.end() :]
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(broken_sources())
 def test_broken_text_gives_rules_errors_in_the_users_words(text: str) -> None:
     try:

@@ -124,6 +124,8 @@ class Finding:
             lines.append(f"  {c.rule} ({doc}){quote}")
         if self.accepted is not None:
             lines.append(f'  accepted at {self.accepted_at}: "{self.accepted}"')
+        elif self.code is Code.BAD_DIRECTIVE:
+            lines.append('  write it as: # spinerules: accept CODE NAME [vs NAME] because "..."')
         else:
             lines.append(f'  to accept it: # spinerules: accept {self.title} because "..."')
         return "\n".join(lines)

@@ -225,3 +225,11 @@ def test_rules_error_is_never_a_raw_lark_error() -> None:
     for text in ["if", "fact", "}", "rule r if a then allow t", '"', "fact x: int 1..", "\x00"]:
         with pytest.raises(RulesError):
             spinerules.compile_text(text)
+
+
+def test_carets_stay_on_the_parser_s_line_after_unusual_line_breaks() -> None:
+    text = "# a\u2028b\x0cc\nfact x: bool\ntechnique t\nif y then caution t\n"
+    with pytest.raises(UndefinedNameError) as info:
+        spinerules.compile_text(text, name="odd.rules")
+    assert info.value.line == 4
+    assert info.value.source_line == "if y then caution t"

@@ -338,3 +338,36 @@ def test_same_input_same_result_in_declaration_and_rule_order(demo: KnowledgeBas
     ]
     # the urgent referral is listed before the routine one
     assert [r["urgency"] for r in first["referrals"]] == ["urgent", "routine"]
+
+
+def test_a_disagreement_on_a_parent_is_reported_where_it_loses(tmp_path: Any) -> None:
+    (tmp_path / "v.rules").write_text(
+        "fact c: a | b\ntechnique massage\ntechnique manual_pressure under massage\n"
+    )
+    (tmp_path / "one.rules").write_text(
+        'ruleset one\ndocument "one.txt"\nuse "v.rules"\n'
+        'rule one_ok: if c = a then recommend massage because "x" cite quote "q1"\n'
+    )
+    (tmp_path / "two.rules").write_text(
+        'ruleset two\ndocument "two.txt"\nuse "v.rules"\n'
+        'rule two_no: if c = a then contraindicate manual_pressure because "y" cite quote "q2"\n'
+    )
+    (tmp_path / "both.rules").write_text('use "one.rules"\nuse "two.rules"\n')
+    res = spinerules.load_path(tmp_path / "both.rules").evaluate({"c": "a"})
+    assert res.verdict("massage") is V.RECOMMENDED  # the contraindication is on the child only
+    (d,) = res.disagreements
+    assert (d.permissive.rule_id, d.restrictive.rule_id) == ("one_ok", "two_no")
+    assert d.techniques == ("manual_pressure",)
+
+
+def test_stakes_name_what_is_at_stake(demo: KnowledgeBase) -> None:
+    res = demo.evaluate({"condition": "herniation", "fever": True})
+    stakes = {m.fact: m.stakes for m in res.missing}
+    # massage (and so manual_pressure) is already contraindicated by fever_blocks: pain_score can
+    # only bring severe_pain's urgent referral, symptoms only nerve_signs' requirement, phase only
+    # mild_herniation's caution at the affected segment
+    assert stakes == {
+        "pain_score": "urgent referral",
+        "phase": "caution",
+        "symptoms": "requirement",
+    }

@@ -121,7 +121,8 @@ def _all_syntax_errors(source: Source) -> list[RulesError]:
 
 
 def _chunks(text: str) -> list[tuple[int, str]]:
-    lines = text.splitlines(keepends=True)
+    lines = text.split("\n")
+    lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
     starts = [i for i, line in enumerate(lines) if _STATEMENT_START.match(line)]
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
@@ -212,7 +213,7 @@ def _glued(first: Token, second: Token) -> bool:
 
 def _end_of(chunk: str, line_offset: int) -> tuple[int, int]:
     """Line and column just after the last non-blank text of a chunk (where input ran out)."""
-    lines = chunk.splitlines()
+    lines = chunk.rstrip("\n").split("\n")
     while len(lines) > 1 and not lines[-1].strip():
         lines.pop()
     last = lines[-1] if lines else ""

@@ -113,17 +113,20 @@ class Override:
 
 @attrs.frozen
 class Disagreement:
-    """Two documents disagree about a technique for this patient: one recommends or allows it,
-    the other cautions or contraindicates it."""
+    """Two documents disagree for this patient: one recommends or allows a technique, the other
+    cautions or contraindicates it (or an ancestor of it). `technique` is the first technique
+    where the permissive action loses to the restrictive one; `techniques` lists them all."""
 
     technique: str
     site: str | None
     permissive: Reason
     restrictive: Reason
+    techniques: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "technique": self.technique,
+            "techniques": list(self.techniques),
             "site": self.site,
             "permissive": self.permissive.to_dict(),
             "restrictive": self.restrictive.to_dict(),
@@ -169,7 +172,9 @@ class MissingFact:
     values: tuple[str, ...]  # the enum/ordered/set values, or () for ints and bools
     description: str | None
     rules: tuple[str, ...]  # pending rules waiting for it
-    stakes: str  # the most serious thing it could trigger, e.g. "contraindicate"
+    #: the most serious thing it could bring: "contraindicate", "urgent referral", "caution",
+    #: "requirement", "routine referral", "recommend", "allow" or "advice"
+    stakes: str
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(self)
@@ -202,20 +207,30 @@ class Assessment:
         }
 
 
+#: what a pending action could bring, most serious first: (rank, label); ranks 7-8 are the
+#: "most decisive" group of docs/semantics.md line 9, ranks 5-6 the next
 _STAKES = {
-    ActionKind.CONTRAINDICATE: 4,
-    ActionKind.CAUTION: 3,
-    ActionKind.REQUIRE: 3,
-    ActionKind.RECOMMEND: 2,
-    ActionKind.ALLOW: 1,
-    ActionKind.ADVISE: 1,
+    ActionKind.CONTRAINDICATE: (8, "contraindicate"),
+    ActionKind.CAUTION: (6, "caution"),
+    ActionKind.REQUIRE: (5, "requirement"),
+    ActionKind.RECOMMEND: (3, "recommend"),
+    ActionKind.ALLOW: (2, "allow"),
+    ActionKind.ADVISE: (1, "advice"),
 }
+_URGENT = (7, "urgent referral")
+_ROUTINE = (4, "routine referral")
 
 
-def _stakes(kind: ActionKind, urgency: str | None) -> int:
+def _stakes(kind: ActionKind, urgency: str | None) -> tuple[int, str]:
     if kind is ActionKind.REFER:
-        return 4 if urgency == "urgent" else 2
+        return _URGENT if urgency == "urgent" else _ROUTINE
     return _STAKES[kind]
+
+
+def _group(rank: int) -> int:
+    """The ordering group of a stake: contraindication or urgent referral, then caution or
+    requirement, then the rest."""
+    return 3 if rank >= 7 else 2 if rank >= 5 else 1
 
 
 class Result:
@@ -444,25 +459,37 @@ class Result:
 
     @cached_property
     def disagreements(self) -> tuple[Disagreement, ...]:
-        """Where one document's permissive action lost to another document's restrictive one."""
-        rules = self._kb.model.rules
-        out: list[Disagreement] = []
-        for r in self._fired:
-            for action in rules[r].actions:
-                if action.level not in (1, 2) or action.technique is None:
-                    continue
-                judged = self.assessment(action.technique, action.site)
-                for loss in judged.overridden:
-                    if loss.permissive.rule_id != rules[r].id:
-                        continue
+        """Each pair of a permissive action from one document that lost to a restrictive action
+        from another, with every technique (and site) where it lost."""
+        kb = self._kb
+        sites = sorted(
+            {
+                action.site
+                for r in self._fired
+                for action in kb.model.rules[r].actions
+                if action.level in (1, 2) and action.site is not None
+            },
+            key=kb.site_index.__getitem__,
+        )
+        found: dict[tuple[Reason, Reason], list[str]] = {}
+        for technique in kb.program.techniques:
+            for site in (None, *sites):
+                for loss in self.assessment(technique, site).overridden:
+                    if loss.permissive.site != site:
+                        continue  # an unqualified action is looked at without a site
                     for winner in loss.by:
                         if winner.document != loss.permissive.document:
-                            item = Disagreement(
-                                action.technique, action.site, loss.permissive, winner
-                            )
-                            if item not in out:
-                                out.append(item)
-        return tuple(out)
+                            found.setdefault((loss.permissive, winner), []).append(technique)
+        return tuple(
+            Disagreement(
+                technique=techniques[0],
+                site=permissive.site,
+                permissive=permissive,
+                restrictive=restrictive,
+                techniques=tuple(dict.fromkeys(techniques)),
+            )
+            for (permissive, restrictive), techniques in found.items()
+        )
 
     @cached_property
     def missing(self) -> tuple[MissingFact, ...]:
@@ -471,11 +498,11 @@ class Result:
         kb = self._kb
         prog = kb.program
         floor, _ = self._levels
-        stakes: dict[int, int] = {}
+        stakes: dict[int, tuple[int, str]] = {}
         waiting: dict[int, list[str]] = {}
         for r in self._pending:
             rule = kb.model.rules[r]
-            best = 0
+            best = (0, "")
             for action in rule.actions:
                 if action.level:
                     assert action.technique is not None
@@ -483,14 +510,13 @@ class Result:
                     if action.site is None and action.level <= floor[t]:
                         continue
                 best = max(best, _stakes(action.kind, action.urgency))
-            if not best:
+            if not best[0]:
                 continue
             for slot in prog.rule_slots[r]:
                 if self._values[slot] is None:
-                    stakes[slot] = max(stakes.get(slot, 0), best)
+                    stakes[slot] = max(stakes.get(slot, best), best)
                     waiting.setdefault(slot, []).append(rule.id)
-        order = sorted(stakes, key=lambda s: (-stakes[s], -len(waiting[s]), s))
-        names = {4: "contraindicate", 3: "caution", 2: "recommend", 1: "allow"}
+        order = sorted(stakes, key=lambda s: (-_group(stakes[s][0]), -len(waiting[s]), s))
         out = []
         for slot in order:
             fact = kb.model.facts[prog.slots[slot]]
@@ -502,7 +528,7 @@ class Result:
                     values=fact.values,
                     description=fact.description,
                     rules=tuple(waiting[slot]),
-                    stakes=names[stakes[slot]],
+                    stakes=stakes[slot][1],
                 )
             )
         return tuple(out)

@@ -26,9 +26,11 @@ class Source:
     path: Path | None = None
 
     def line(self, number: int) -> str:
-        """The text of line `number` (1-based), without its line break; empty past the end."""
-        lines = self.text.splitlines()
-        return lines[number - 1] if 1 <= number <= len(lines) else ""
+        """The text of line `number` (1-based), without its line break; empty past the end.
+        Only "\n" ends a line, as for the parser (`str.splitlines` would also split at form
+        feeds, U+2028 and others, and put carets on the wrong line)."""
+        lines = self.text.split("\n")
+        return lines[number - 1].removesuffix("\r") if 1 <= number <= len(lines) else ""
 
 
 @attrs.frozen(eq=False)

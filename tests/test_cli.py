@@ -544,9 +544,8 @@ def test_a_file_that_is_not_utf8_is_an_error_not_a_crash(
 ) -> None:
     monkeypatch.chdir(folder)
     (folder / "latin.rules").write_bytes(b'fact fever: bool "fi\xe8vre"\n')
-    message = (
-        "latin.rules:1:1: error: cannot read this file or a file it uses: it is not UTF-8 text"
-    )
+    # the bad byte is the 21st: `fact fever: bool "fi` is 20 bytes
+    message = "latin.rules:1:21: error: `latin.rules` is not UTF-8 text (byte 20)"
     for command in (["check"], ["test"], ["fmt"]):
         status, text, _ = call(*command, "latin.rules")
         assert status == 1

@@ -1,7 +1,9 @@
-"""Confirmed bugs found in a review of the core engine, each as a strict xfail test.
+"""Regression tests for bugs a review of the core engine found (each failed before its fix).
 
-Each test asserts the documented behaviour; it fails today. When a bug is fixed, its test starts
-passing and (being strict) turns red: remove the xfail marker then.
+Each test asserts the documented behaviour it names: a red flag given as a generator is never
+lost, the cache never serves a model its files no longer describe, disagreements are found under
+the site hierarchy, each file keeps its own document, rule ids stay unique, odd line endings and
+encodings are errors or read correctly, and deep nesting is a RulesError.
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ class Phase(StrEnum):
 # kb.check() falls back to facts.normalize, which re-reads the now exhausted generator as the
 # EMPTY set. The typo is accepted and the real red flag is dropped: the patient is read as having
 # no red flags and massage comes out `allowed` instead of a FactError.
-@pytest.mark.xfail(strict=True, reason="generator set fact with a bad item is read as empty set")
 def test_a_generator_set_with_a_bad_item_raises_instead_of_reading_as_empty() -> None:
     kb = spinerules.compile_text(RED_FLAGS)
     with pytest.raises(FactError):
@@ -46,7 +47,6 @@ def test_a_generator_set_with_a_bad_item_raises_instead_of_reading_as_empty() ->
 # (here a StrEnum for an ordered fact, declared after the set fact) makes the fallback re-read the
 # exhausted generator. A valid red flag is silently lost: `unassessed`/`allowed` instead of
 # `contraindicated` (semantics.md 1, 5, 11: missing information is never read as "no").
-@pytest.mark.xfail(strict=True, reason="generator set fact lost when another fact needs fallback")
 def test_a_generator_set_survives_the_fallback_to_the_careful_checker() -> None:
     kb = spinerules.compile_text(RED_FLAGS)
 
@@ -62,7 +62,6 @@ def test_a_generator_set_survives_the_fallback_to_the_careful_checker() -> None:
 # so when `use "current.rules"` is a symlink that is re-pointed to a new guideline version, the
 # old target is still unchanged and the stale model (here `allow`) is served instead of the new
 # one (`contraindicate`).
-@pytest.mark.xfail(strict=True, reason="cache serves a stale model after an import symlink moves")
 def test_the_cache_notices_a_re_pointed_import_symlink(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -93,7 +92,6 @@ def test_the_cache_notices_a_re_pointed_import_symlink(
 # at="seg")` says so -- but `res.disagreements` is empty. (Same for an unqualified `recommend`
 # losing at a site: the code skips it on purpose, "an unqualified action is looked at without a
 # site".)
-@pytest.mark.xfail(strict=True, reason="disagreements miss losses under the site hierarchy")
 def test_a_disagreement_at_a_descendant_site_is_reported(tmp_path: Path) -> None:
     (tmp_path / "v.rules").write_text(
         "fact f: bool\ntechnique massage\nsite spine\nsite seg under spine\n"
@@ -122,7 +120,6 @@ def test_a_disagreement_at_a_descendant_site_is_reported(tmp_path: Path) -> None
 # shipped file's ruleset and *document*, so their citations name the wrong document and a
 # disagreement with the shipped document disappears (docs/api.md: a Reason's `document`;
 # semantics.md 4).
-@pytest.mark.xfail(strict=True, reason="root rules take an imported file's document by name clash")
 def test_root_rules_keep_their_own_document_when_named_like_an_import() -> None:
     text = (
         'document "mine.txt"\nuse herniation\n'
@@ -140,7 +137,6 @@ def test_root_rules_keep_their_own_document_when_named_like_an_import() -> None:
 # stem `x`) and the same rule text (two guidelines saying the same thing) give two different rules
 # with one id: `fired` ids, `rule_index`, `fires RULE` and per-rule analysis directives become
 # ambiguous.
-@pytest.mark.xfail(strict=True, reason="anonymous rule ids collide across files")
 def test_rule_ids_are_unique_in_a_knowledge_base(tmp_path: Path) -> None:
     for folder, doc in (("a", "a.txt"), ("b", "b.txt")):
         (tmp_path / folder).mkdir()
@@ -162,7 +158,6 @@ def test_rule_ids_are_unique_in_a_knowledge_base(tmp_path: Path) -> None:
 # `str` instance. The generated quick checker only rejects `str` and `bytes` *exactly*
 # (`__class__ is _str`), so a str subclass -- e.g. a StrEnum member passed where a list was meant
 # -- is taken as the set of its characters when every character is a value.
-@pytest.mark.xfail(strict=True, reason="quick check accepts a str subclass as a set of characters")
 def test_a_str_subclass_is_not_a_set() -> None:
     class Grade(StrEnum):
         AB = "ab"
@@ -178,7 +173,6 @@ def test_a_str_subclass_is_not_a_set() -> None:
 # universal newlines (a lone "\r" becomes a line break), compile_text does not: with old-Mac line
 # endings the grammar's COMMENT (`#[^\n]*`) swallows everything after the first comment, and the
 # rule silently disappears (verdict `unassessed` instead of `contraindicated`), no error.
-@pytest.mark.xfail(strict=True, reason="lone CR: compile_text silently drops rules after a comment")
 def test_lone_carriage_returns_do_not_hide_rules(tmp_path: Path) -> None:
     text = 'fact f: bool\rtechnique t # a technique\rif f then contraindicate t because "x"\r'
     (tmp_path / "x.rules").write_bytes(text.encode())
@@ -190,7 +184,6 @@ def test_lone_carriage_returns_do_not_hide_rules(tmp_path: Path) -> None:
 # DEVELOPERS.md: "Every error a user can cause is a RulesError or FactError with a clear message;
 # no ... traceback leaves the package." An imported file that is not UTF-8 (a Latin-1 `é` in a
 # `because`) raises a bare UnicodeDecodeError with no file, line or hint.
-@pytest.mark.xfail(strict=True, reason="non-UTF-8 import escapes as UnicodeDecodeError")
 def test_a_non_utf8_import_is_a_rules_error(tmp_path: Path) -> None:
     (tmp_path / "v.rules").write_bytes(
         'fact f: bool\ntechnique t\nif f then caution t because "caf\xe9"\n'.encode("latin-1")
@@ -203,7 +196,6 @@ def test_a_non_utf8_import_is_a_rules_error(tmp_path: Path) -> None:
 # makes Python's compiler fail on the generated code (MemoryError / SyntaxError "too many nested
 # parentheses"), and deeper ones hit RecursionError in the parser's transformer; none is a
 # RulesError. (It must either compile or be reported as a RulesError.)
-@pytest.mark.xfail(strict=True, reason="deeply nested condition escapes as MemoryError")
 def test_a_deeply_nested_condition_compiles_or_is_a_rules_error() -> None:
     depth = 100
     cond = " and (g or (".join(["f"] * depth) + "))" * (depth - 1)

@@ -39,9 +39,10 @@ def _model(source: Source, base_dir: Path | None, name: str | None) -> Model:
     )
     model = cache.lookup(key)
     if model is None:
-        modules = load_modules(source, base_dir)
+        reached: list[Path] = []  # imports as written; the root's text is in the key
+        modules = load_modules(source, base_dir, reached)
         model = validate(modules, name)
-        cache.store(key, [m.source.path for m in modules if m.source.path is not None], model)
+        cache.store(key, reached, model)
     return model
 
 

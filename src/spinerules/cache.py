@@ -13,6 +13,7 @@ reading or writing the cache is ignored: the cache can only make loading faster,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -45,10 +46,18 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_BUILDERS = ("nodes", "parse", "load", "unparse", "schema", "validate", "source", "errors")
+
+
+@functools.cache
 def _version() -> str:
+    """The version, the grammar and the code of every stage that builds a model: a model built
+    by other code (an edited checkout, say) is not reused."""
     from . import __version__
 
-    return f"{__version__}/{_FORMAT}/{_digest(grammar_path().read_bytes())}"
+    here = Path(__file__).resolve().parent
+    code = b"".join((here / f"{name}.py").read_bytes() for name in _BUILDERS)
+    return f"{__version__}/{_FORMAT}/{_digest(grammar_path().read_bytes())}/{_digest(code)}"
 
 
 def _entry(root_key: str) -> Path:
@@ -84,7 +93,8 @@ def lookup(root_key: str) -> Model | None:
 
 
 def store(root_key: str, files: Iterable[Path], model: Model) -> None:
-    """Remember a model built from `files` (every file read, the root included)."""
+    """Remember a model built from `files`: every file read, the root included, each by the path
+    it was reached through (not resolved), so that a symlink pointed elsewhere is noticed."""
     if not _enabled():
         return
     try:

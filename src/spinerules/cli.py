@@ -43,7 +43,7 @@ from .errors import FactError, RulesError, UnknownNameError
 from .facts import Normal, normalize, parse_value
 from .fmt import FormatError, cond_text, format_text
 from .kb import KnowledgeBase
-from .load import shipped_names, shipped_path
+from .load import read_source, shipped_names, shipped_path
 from .logic import Atom, Lowered, kleene, lower
 from .result import Result, Verdict
 from .schema import Rule, RulesWarning
@@ -561,7 +561,7 @@ def cmd_fmt(args: argparse.Namespace, out: Out) -> int:
     changed = failed = 0
     for file in files:
         try:
-            text = file.read_text(encoding="utf-8")
+            text = read_source(file, str(file)).text  # not UTF-8: a RulesError with its place
             result = format_text(text, str(file))
         except (OSError, UnicodeDecodeError) as exc:
             failed += 1

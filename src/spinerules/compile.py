@@ -341,11 +341,12 @@ class _Generator:
                     f"({fact.low!r} <= {s} <= {fact.high!r})): raise _bad"
                 )
             else:
+                # only plain collections here: an iterator must not be used up before the
+                # careful checker sees it, and a str (subclass) is never a set
                 values = self.const(frozenset(fact.values))
+                collections = self.const(frozenset({list, tuple, set, frozenset}))
                 lines.append(f"    if {s} is not None:")
-                lines.append(
-                    f"        if {s}.__class__ is _str or {s}.__class__ is _bytes: raise _bad"
-                )
+                lines.append(f"        if {s}.__class__ not in {collections}: raise _bad")
                 lines.append(f"        {s} = _frozenset({s})")
                 lines.append(f"        if not {s} <= {values}: raise _bad")
         names = ", ".join(f"s{i}" for i in range(len(self.slots)))

@@ -264,9 +264,7 @@ def _verdict_why(res: Result, exp: n.ExpectVerdict) -> tuple[str, ...]:
                 + (f", which waits for {', '.join(waits)}" if waits else "")
             )
     for override in judged.overridden:
-        why.append(
-            f"{override.permissive.action} by {override.permissive.rule_id} was overridden"
-        )
+        why.append(f"{override.permissive.action} by {override.permissive.rule_id} was overridden")
     return tuple(why)
 
 

@@ -156,9 +156,9 @@ class KnowledgeBase:
 
     def unknown_name(self, kind: str, name: str) -> UnknownNameError:
         table: Mapping[str, object] = self.techniques if kind == "technique" else self.sites
-        hint = did_you_mean(name, table)
+        hint = did_you_mean(name, table) if isinstance(name, str) else None
         return UnknownNameError(
-            f"`{self.name}` has no {kind} `{name}`" + (f"; {hint}" if hint else "")
+            f"`{self.name}` has no {kind} `{name!s}`" + (f"; {hint}" if hint else "")
         )
 
     def facts_as_given(self, values: tuple[Normal, ...]) -> dict[str, Any]:

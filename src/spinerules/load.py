@@ -11,8 +11,14 @@ from pathlib import Path
 
 from . import nodes as n
 from ._resources import rulesets_dir
-from .errors import ImportCycleError, ImportNotFoundError, RulesError, raise_all
-from .source import Source
+from .errors import (
+    ImportCycleError,
+    ImportNotFoundError,
+    RulesError,
+    RulesSyntaxError,
+    raise_all,
+)
+from .source import Source, Span
 from .suggest import did_you_mean
 
 __all__ = ["load_modules", "read_source", "shipped_names", "shipped_path"]
@@ -29,15 +35,35 @@ def shipped_path(name: str) -> Path | None:
 
 
 def read_source(path: Path, name: str | None = None) -> Source:
-    text = path.read_text(encoding="utf-8")
+    """A file as a `Source`; a file that is not UTF-8 text is a `RulesSyntaxError` at the first
+    byte that is not."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        shown = Source(name=name or str(path), text=data.decode("utf-8", "replace"))
+        raise RulesSyntaxError(
+            f"`{shown.name}` is not UTF-8 text (byte {exc.start})",
+            Span(shown, line, column, line, column + 1),
+            "save the file as UTF-8",
+        ) from None
     return Source(name=name or str(path), text=text, path=path.resolve())
 
 
-def load_modules(root: Source, base_dir: Path | None = None) -> tuple[n.Module, ...]:
-    """The root and every file it uses, imports first. Raises every error found in any file."""
+def load_modules(
+    root: Source, base_dir: Path | None = None, reached: list[Path] | None = None
+) -> tuple[n.Module, ...]:
+    """The root and every file it uses, imports first. Raises every error found in any file.
+    `reached`, if given, receives the path of each imported file as written, before symlinks are
+    resolved (the cache checks those)."""
     loader = _Loader(base_dir)
     loader.visit(root, stack=())
     raise_all(loader.errors)
+    if reached is not None:
+        reached.extend(loader.reached)
     return tuple(loader.order)
 
 
@@ -47,6 +73,7 @@ class _Loader:
         self.order: list[n.Module] = []
         self.done: set[Path] = set()
         self.errors: list[RulesError] = []
+        self.reached: list[Path] = []
 
     def visit(self, source: Source, stack: tuple[Path, ...]) -> None:
         from .parse import parse  # imports lark: only when something is parsed
@@ -75,7 +102,12 @@ class _Loader:
             if path in self.done:
                 continue
             display = stmt.target if not stmt.is_path else str(path)
-            self.visit(read_source(path, display), here)
+            try:
+                imported = read_source(path, display)
+            except RulesError as exc:
+                self.errors.extend(exc.errors)
+                continue
+            self.visit(imported, here)
         if key:
             self.done.add(key)
         self.order.append(module)
@@ -93,6 +125,8 @@ class _Loader:
                         'a file needs quotes: `use "file.rules"`',
                     )
                 )
+            if path is not None:
+                self.reached.append(path)
             return path.resolve() if path else None
         folder = source.path.parent if source.path else self.base_dir
         if folder is None:
@@ -105,7 +139,8 @@ class _Loader:
             )
             return None
         folder = folder.resolve()
-        target = (folder / use.target).resolve()
+        written = folder / use.target
+        target = written.resolve()
         if not (target.is_relative_to(folder) or target.is_relative_to(rulesets_dir().resolve())):
             self.errors.append(
                 ImportNotFoundError(
@@ -120,4 +155,5 @@ class _Loader:
                 ImportNotFoundError(f"no file `{use.target}` (looked for {target})", use.span)
             )
             return None
+        self.reached.append(written)
         return target

@@ -89,15 +89,26 @@ def parse_text(text: str, name: str = "<text>") -> n.Module:
 def parse(source: Source) -> n.Module:
     try:
         tree = _parser().parse(source.text)
+        statements = _Lower(source, 0).transform(tree)
     except UnexpectedInput:
         raise_all(_all_syntax_errors(source))
         raise AssertionError("unreachable: a failed parse reports at least one error") from None
-    try:
-        statements = _Lower(source, 0).transform(tree)
     except VisitError as exc:
         if isinstance(exc.orig_exc, _LoweringError):
             raise RulesSyntaxError(exc.orig_exc.message, exc.orig_exc.span) from None
+        if isinstance(exc.orig_exc, _BadEscape):
+            tok = exc.orig_exc.token
+            line, column = tok.line or 1, tok.column or 1
+            raise RulesSyntaxError(
+                'unknown escape in a string: only `\\"` and `\\\\` are escapes',
+                Span(source, line, column, line, column + len(tok)),
+                "write a backslash as `\\\\`",
+            ) from None
+        if isinstance(exc.orig_exc, RecursionError):
+            raise _too_deep(source) from None
         raise
+    except RecursionError:
+        raise _too_deep(source) from None
     return n.Module(source=source, statements=tuple(statements), comments=_comments(source))
 
 
@@ -320,7 +331,23 @@ def _comments(source: Source) -> tuple[n.Comment, ...]:
 
 def _unquote(token: Token) -> str:
     body = str(token)[1:-1]
+    if re.search(r"\\[^\\\"]", body.replace("\\\\", "")):
+        raise _BadEscape(token)
     return re.sub(r"\\([\\\"])", r"\1", body)
+
+
+class _BadEscape(Exception):
+    def __init__(self, token: Token) -> None:
+        super().__init__(str(token))
+        self.token = token
+
+
+def _too_deep(source: Source) -> RulesSyntaxError:
+    return RulesSyntaxError(
+        "the file nests parentheses too deeply to read",
+        Span(source, 1, 1, 1, 2),
+        "split deeply nested conditions into several rules",
+    )
 
 
 @v_args(meta=True)

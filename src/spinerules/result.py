@@ -283,13 +283,13 @@ class Result:
         return tuple(floor), tuple(ceiling)
 
     def _t(self, technique: str) -> int:
-        index = self._kb.technique_index.get(technique)
+        index = self._kb.technique_index.get(technique) if isinstance(technique, str) else None
         if index is None:
             raise self._kb.unknown_name("technique", technique)
         return index
 
     def _s(self, site: str) -> int:
-        index = self._kb.site_index.get(site)
+        index = self._kb.site_index.get(site) if isinstance(site, str) else None
         if index is None:
             raise self._kb.unknown_name("site", site)
         return index
@@ -409,9 +409,7 @@ class Result:
         if not lo:
             return ()
         reason = self._kb.reason
-        return tuple(
-            reason(r, a) for s, lvl, r, a in self._grouped[0][t] if s < 0 and lvl == lo
-        )
+        return tuple(reason(r, a) for s, lvl, r, a in self._grouped[0][t] if s < 0 and lvl == lo)
 
     def overridden(self, technique: str, at: str | None = None) -> tuple[Override, ...]:
         """Permissive actions that fired but lost to restrictive ones, with what beat them."""
@@ -459,37 +457,36 @@ class Result:
 
     @cached_property
     def disagreements(self) -> tuple[Disagreement, ...]:
-        """Each pair of a permissive action from one document that lost to a restrictive action
-        from another, with every technique (and site) where it lost."""
+        """Each pair of a permissive action from one document and a restrictive action (caution
+        or contraindicate) from another that fired for the same technique, where the permissive
+        one lost; with every technique where it lost, looked at without a site and at every
+        site."""
         kb = self._kb
-        sites = sorted(
-            {
-                action.site
-                for r in self._fired
-                for action in kb.model.rules[r].actions
-                if action.level in (1, 2) and action.site is not None
-            },
-            key=kb.site_index.__getitem__,
-        )
-        found: dict[tuple[Reason, Reason], list[str]] = {}
+        found: dict[tuple[Reason, Reason], list[tuple[str, str | None]]] = {}
         for technique in kb.program.techniques:
-            for site in (None, *sites):
-                for loss in self.assessment(technique, site).overridden:
-                    if loss.permissive.site != site:
-                        continue  # an unqualified action is looked at without a site
-                    for winner in loss.by:
+            for site in (None, *kb.program.sites):
+                judged = self.assessment(technique, site)
+                if not judged.overridden:
+                    continue
+                beaten_by = [x for x in judged.fired if x.kind in ("caution", "contraindicate")]
+                for loss in judged.overridden:
+                    for winner in beaten_by:
                         if winner.document != loss.permissive.document:
-                            found.setdefault((loss.permissive, winner), []).append(technique)
-        return tuple(
-            Disagreement(
-                technique=techniques[0],
-                site=permissive.site,
-                permissive=permissive,
-                restrictive=restrictive,
-                techniques=tuple(dict.fromkeys(techniques)),
+                            where = found.setdefault((loss.permissive, winner), [])
+                            where.append((technique, site))
+        out = []
+        for (permissive, restrictive), where in found.items():
+            sites = [s for _, s in where]
+            out.append(
+                Disagreement(
+                    technique=where[0][0],
+                    site=None if None in sites else sites[0],
+                    permissive=permissive,
+                    restrictive=restrictive,
+                    techniques=tuple(dict.fromkeys(t for t, _ in where)),
+                )
             )
-            for (permissive, restrictive), techniques in found.items()
-        )
+        return tuple(out)
 
     @cached_property
     def missing(self) -> tuple[MissingFact, ...]:
@@ -507,7 +504,9 @@ class Result:
                 if action.level:
                     assert action.technique is not None
                     t = kb.technique_index[action.technique]
-                    if action.site is None and action.level <= floor[t]:
+                    # at a site the verdict is at least the unqualified one: an action no more
+                    # restrictive than that cannot change anything, with or without a site
+                    if action.level <= floor[t]:
                         continue
                 best = max(best, _stakes(action.kind, action.urgency))
             if not best[0]:
@@ -575,4 +574,3 @@ class Result:
     def __repr__(self) -> str:
         decided = {k: v.value for k, v in self.verdicts().items() if v is not Verdict.UNASSESSED}
         return f"<Result {self._kb.name}: {decided}>"
-

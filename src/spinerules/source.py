@@ -13,6 +13,12 @@ import attrs
 __all__ = ["Source", "Span"]
 
 
+def _universal_newlines(text: str) -> str:
+    """Text as the parser reads it: `\r\n` and a lone `\r` end lines like `\n` (as when a file
+    is read in text mode), and a leading byte-order mark is not part of the text."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
 @attrs.frozen(eq=False)
 class Source:
     """The text of one rules file.
@@ -22,7 +28,7 @@ class Source:
     """
 
     name: str
-    text: str
+    text: str = attrs.field(converter=_universal_newlines)
     path: Path | None = None
 
     def line(self, number: int) -> str:

@@ -14,6 +14,7 @@ from .errors import (
     DuplicateError,
     RangeError,
     RulesError,
+    RulesSyntaxError,
     TypeMismatchError,
     UndefinedNameError,
     raise_all,
@@ -34,7 +35,10 @@ from .source import Span
 from .suggest import did_you_mean
 from .unparse import rule_body_text
 
-__all__ = ["condition_facts", "validate"]
+__all__ = ["MAX_NESTING", "condition_facts", "validate"]
+
+#: deepest nesting of `and`/`or`/`not` a condition may have (the generated code must compile)
+MAX_NESTING = 32
 
 
 def validate(modules: tuple[n.Module, ...], name: str | None = None) -> Model:
@@ -98,12 +102,14 @@ class _Checker:
         self.tests: list[tuple[str, n.TestNode]] = []
         self.infos: list[RulesetInfo] = []
         self.used: set[str] = set()  # "fact:x", "technique:x", "site:x"
+        self.info_of: dict[int, RulesetInfo] = {}  # id(module) -> its header
 
     # ---- declarations ---------------------------------------------------------------------
 
     def declare(self, module: n.Module) -> None:
         info = self._header(module)
         self.infos.append(info)
+        self.info_of[id(module)] = info
         for stmt in module.statements:
             if isinstance(stmt, n.FactDecl):
                 self._fact(stmt, info.name)
@@ -245,8 +251,7 @@ class _Checker:
     # ---- rules ----------------------------------------------------------------------------
 
     def check_rules(self, module: n.Module) -> None:
-        info = next(i for i in self.infos if i.file == module.source.name)
-        anonymous: dict[str, int] = {}
+        info = self.info_of[id(module)]
         for stmt in module.statements:
             if not isinstance(stmt, n.RuleNode):
                 continue
@@ -268,8 +273,10 @@ class _Checker:
                     :8
                 ]
                 base = f"r_{digest}"
-                anonymous[base] = anonymous.get(base, 0) + 1
-                rule_id = base if anonymous[base] == 1 else f"{base}_{anonymous[base]}"
+                rule_id, count = base, 1
+                while rule_id in self.rule_spans:  # same text twice: number the copies
+                    count += 1
+                    rule_id = f"{base}_{count}"
             self.rule_spans.setdefault(rule_id, (stmt.id or stmt).span)
             if stmt.because is None:
                 self.warnings.append(
@@ -319,13 +326,22 @@ class _Checker:
             self.used.add(f"fact:{fact.name}")
         return fact
 
-    def _condition(self, cond: n.Condition) -> None:
+    def _condition(self, cond: n.Condition, depth: int = 0) -> None:
+        if depth > MAX_NESTING:
+            self.errors.append(
+                RulesSyntaxError(
+                    f"condition nested more than {MAX_NESTING} levels deep",
+                    cond.span,
+                    "split it into several rules",
+                )
+            )
+            return
         if isinstance(cond, n.Not):
-            self._condition(cond.operand)
+            self._condition(cond.operand, depth + 1)
             return
         if isinstance(cond, n.And | n.Or):
             for op in cond.operands:
-                self._condition(op)
+                self._condition(op, depth + 1)
             return
         fact = self._fact_of(cond.fact)
         if fact is None:
@@ -485,7 +501,7 @@ class _Checker:
     # ---- tests ----------------------------------------------------------------------------
 
     def check_tests(self, module: n.Module) -> None:
-        info = next(i for i in self.infos if i.file == module.source.name)
+        info = self.info_of[id(module)]
         for stmt in module.statements:
             if not isinstance(stmt, n.TestNode):
                 continue

@@ -254,9 +254,11 @@ def test_missing_facts_order(demo: KnowledgeBase) -> None:
 
 def test_missing_leaves_out_facts_that_cannot_change_anything(demo: KnowledgeBase) -> None:
     res = demo.evaluate({"condition": "herniation", "fever": True})
-    # acute_herniation (phase, trend) can only contraindicate massage, already contraindicated:
-    # trend cannot change anything. phase still matters through mild_herniation's site caution.
-    assert [m.fact for m in res.missing] == ["pain_score", "phase", "symptoms"]
+    # fever_blocks contraindicates massage and so everything under it. acute_herniation (phase,
+    # trend) and mild_herniation (phase: recommend massage, caution deep_pressure at a site) can
+    # change no verdict any more, so neither trend nor phase is asked; pain_score (urgent
+    # referral) and symptoms (nerve_signs' requirement) still matter.
+    assert [m.fact for m in res.missing] == ["pain_score", "symptoms"]
 
 
 # 10. More facts never undo a decision.
@@ -363,11 +365,8 @@ def test_a_disagreement_on_a_parent_is_reported_where_it_loses(tmp_path: Any) ->
 def test_stakes_name_what_is_at_stake(demo: KnowledgeBase) -> None:
     res = demo.evaluate({"condition": "herniation", "fever": True})
     stakes = {m.fact: m.stakes for m in res.missing}
-    # massage (and so manual_pressure) is already contraindicated by fever_blocks: pain_score can
-    # only bring severe_pain's urgent referral, symptoms only nerve_signs' requirement, phase only
-    # mild_herniation's caution at the affected segment
-    assert stakes == {
-        "pain_score": "urgent referral",
-        "phase": "caution",
-        "symptoms": "requirement",
-    }
+    # massage (and manual_pressure under it) is already contraindicated by fever_blocks: pain_score
+    # can only bring severe_pain's urgent referral, symptoms only nerve_signs' requirement
+    assert stakes == {"pain_score": "urgent referral", "symptoms": "requirement"}
+    # with nothing known, symptoms could bring nerve_signs' caution
+    assert {m.fact: m.stakes for m in demo.evaluate({}).missing}["symptoms"] == "caution"

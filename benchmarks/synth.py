@@ -169,6 +169,13 @@ def vocabulary(condition_values: int = len(CONDITIONS)) -> tuple[Fact, ...]:
 
 RULES_PER_KEY = 25
 """In keyed rulesets, the ``condition`` enum gets about one value per this many rules."""
+RULES_PER_TECHNIQUE = 10
+"""In random rulesets, there is about one technique per this many rules (at least 20).
+
+With a fixed 20 techniques, random rules saturate: at 1,000 rules 87% of the verdicts
+are ``contraindicated``, at 10,000 all of them, a constant answer that an engine could
+shortcut. One technique per 10 rules keeps the verdicts as informative at every size
+as at 200 rules. (Keyed rulesets do not saturate and keep 20 techniques.)"""
 
 
 def _atom(rng: random.Random, fact: Fact) -> Atom:
@@ -219,7 +226,8 @@ def generate_ruleset(n_rules: int, *, seed: int = 0, keyed: bool = False) -> Rul
     """``n_rules`` random rules over the 13 facts of :func:`vocabulary`.
 
     Each rule is a conjunction of 1 to 4 (mostly 3) conjuncts (mostly atoms, some ``or`` of two
-    atoms, a few ``not``) with one action on one of 20 techniques. With ``keyed``,
+    atoms, a few ``not``) with one action on one technique: 20 techniques, or one per
+    ``RULES_PER_TECHNIQUE`` random rules when that is more (see there). With ``keyed``,
     every rule's conjunction starts with ``condition = X`` or ``condition in {X, Y}``
     and the ``condition`` enum has ``max(7, n_rules // RULES_PER_KEY)`` values, the
     shape of a large knowledge base covering many conditions.
@@ -227,6 +235,10 @@ def generate_ruleset(n_rules: int, *, seed: int = 0, keyed: bool = False) -> Rul
     rng = random.Random(f"rules:{seed}:{n_rules}:{keyed}")
     n_conditions = max(len(CONDITIONS), n_rules // RULES_PER_KEY) if keyed else len(CONDITIONS)
     facts = vocabulary(n_conditions)
+    techniques = TECHNIQUES
+    if not keyed:
+        extra = range(len(TECHNIQUES), n_rules // RULES_PER_TECHNIQUE)
+        techniques += tuple(f"technique_{i:04d}" for i in extra)
     others = [f for f in facts if f.name != "condition"] if keyed else list(facts)
     rules = []
     for i in range(n_rules):
@@ -235,9 +247,9 @@ def generate_ruleset(n_rules: int, *, seed: int = 0, keyed: bool = False) -> Rul
             conjuncts.insert(0, _key_atom(rng, facts[0]))
         cond: Cond = conjuncts[0] if len(conjuncts) == 1 else And(tuple(conjuncts))
         level = rng.choice((4, 4, 4, 3, 3, 3, 2, 2, 1, 1))
-        rules.append(Rule(f"r{i}", cond, ((level, rng.choice(TECHNIQUES)),)))
+        rules.append(Rule(f"r{i}", cond, ((level, rng.choice(techniques)),)))
     name = f"synth_{'keyed_' if keyed else ''}{n_rules}"
-    return RuleSet(facts, TECHNIQUES, tuple(rules), name=name)
+    return RuleSet(facts, techniques, tuple(rules), name=name)
 
 
 def random_value(rng: random.Random, fact: Fact) -> Value:

@@ -125,14 +125,18 @@ def compile_model(model: Model) -> Program:
     domains = {
         i: d for i, name in enumerate(slots) if (d := _domain(model.facts[name])) is not None
     }
-    tree = build(list(enumerate(lowered)), domains, [frozenset(s) for s in rule_slots])
+    reads = [frozenset(s) for s in rule_slots]
+    tree = build(list(enumerate(lowered)), domains, reads)
+    # `fire` (the explaining path) tests every rule that may fire, with no early exit, so its
+    # code grows with the copies in its tree: it gets a shallower one, at most 2 copies per rule
+    fire_tree = build(list(enumerate(lowered)), domains, reads, 2 * len(lowered) + 64)
     parents = [
         (t_index[name], t_index[node.parent])
         for name, node in sorted(model.techniques.items(), key=lambda kv: len(kv[1].ancestors))
         if node.parent is not None
     ]
     generated = _Generator(model, slots, techniques)
-    code, namespace = generated.run(tree, lowered, direct, parents)
+    code, namespace = generated.run(tree, fire_tree, lowered, direct, parents)
     return Program(
         slots=slots,
         techniques=techniques,
@@ -261,6 +265,7 @@ class _Generator:
     def run(
         self,
         tree: Tree,
+        fire_tree: Tree,
         lowered: tuple[Lowered, ...],
         direct: list[tuple[tuple[int, int], ...]],
         parents: list[tuple[int, int]],
@@ -269,7 +274,7 @@ class _Generator:
         self.lines += ["def fire(v):"]
         self.unpack()
         self.lines += ["    out = []", "    add = out.append"]
-        self.tree(tree, 1, self.fire_leaf)
+        self.tree(fire_tree, 1, self.fire_leaf)
         self.lines.append("    return out")
 
         # screen: verdict levels, direct targets only, then pushed down the hierarchy

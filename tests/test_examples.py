@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 import spinerules
+from spinerules import filetests
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -29,15 +28,6 @@ def run(*args: str | Path, stdin: str | None = None) -> subprocess.CompletedProc
         timeout=120,
         check=False,
     )
-
-
-def _shipped_tests_module() -> ModuleType:
-    path = Path(__file__).with_name("test_shipped_rulesets.py")
-    spec = importlib.util.spec_from_file_location("_shipped_rulesets_helpers", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # ------------------------------------------------------------------- intake_screening.py
@@ -99,12 +89,11 @@ def test_intake_sample_shows_the_disagreement_between_sources() -> None:
 def test_clinic_policy_compiles_and_its_tests_pass() -> None:
     kb = spinerules.load_path(EXAMPLES / "clinic_policy.rules")
     assert kb.warnings == ()
-    helpers = _shipped_tests_module()
-    failures, seen = helpers.run_file_tests(kb, "clinic_policy")
-    assert failures == []
+    run = filetests.run_kb(kb, "clinic_policy.rules")
+    assert [o.render() for o in run.outcomes if not o.passed] == []
     own = [r.id for r in kb.rules if r.ruleset == "clinic_policy"]
     assert own == ["clinic_no_deep_pressure_in_herniation"]
-    assert set(own) <= seen
+    assert filetests.coverage([run]).uncovered == ()
 
 
 def test_clinic_policy_is_stricter_than_the_document() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import spinerules
-from spinerules import Verdict, nodes
+from spinerules import Verdict, filetests
 
 V = Verdict
 DOCUMENTS = {
@@ -122,55 +122,12 @@ def test_every_fact_has_a_question() -> None:
 # ------------------------------------------------------------ in-file tests and coverage
 
 
-def _profile(test: nodes.TestNode) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for given in test.givens:
-        if isinstance(given.value, tuple):
-            out[given.fact.name] = [lit.value for lit in given.value]
-        else:
-            out[given.fact.name] = given.value.value
-    return out
-
-
-def _check(res: spinerules.Result, exp: nodes.Expectation) -> bool:
-    if isinstance(exp, nodes.ExpectVerdict):
-        site = exp.site.name if exp.site else None
-        return res.verdict(exp.technique.name, at=site).value == exp.verdict
-    if isinstance(exp, nodes.ExpectReferral):
-        if exp.urgency is None:
-            return not res.referrals
-        return any(r.urgency == exp.urgency for r in res.referrals)
-    if isinstance(exp, nodes.ExpectRequirement):
-        if exp.name is None:
-            return not res.requirements
-        return exp.name.name in {r.name for r in res.requirements}
-    if isinstance(exp, nodes.ExpectMissing):
-        return exp.fact.name in {m.fact for m in res.missing}
-    if isinstance(exp, nodes.ExpectDisagreement):
-        return exp.technique.name in {d.technique for d in res.disagreements}
-    assert isinstance(exp, nodes.ExpectFires)
-    return exp.rule.name in fired(res)
-
-
-def run_file_tests(kb: spinerules.KnowledgeBase, ruleset: str) -> tuple[list[str], set[str]]:
-    """Run the in-file tests written in `ruleset`: (failed expectations, ids of fired rules)."""
-    own = [test for name, test in kb.tests if name == ruleset]
-    assert own, f"{ruleset} has no in-file tests"
-    failures = []
-    seen: set[str] = set()
-    for test in own:
-        res = kb.evaluate(_profile(test))
-        seen |= fired(res)
-        failures += [f"{test.name}: {exp}" for exp in test.expectations if not _check(res, exp)]
-    return failures, seen
-
-
 @pytest.mark.parametrize("name", [*sorted(DOCUMENTS), "vocabulary"])
 def test_in_file_tests_pass_and_fire_every_rule(name: str) -> None:
-    kb = spinerules.load(name)
-    failures, seen = run_file_tests(kb, name)
-    assert failures == []
-    assert [r.id for r in kb.rules if r.id not in seen] == []
+    run = filetests.run_kb(spinerules.load(name), name)
+    assert run.outcomes, f"{name} has no in-file tests"
+    assert [o.render() for o in run.outcomes if not o.passed] == []
+    assert [r.id for r in filetests.coverage([run]).uncovered] == []
 
 
 # ------------------------------------------------------------------------ 002 herniation

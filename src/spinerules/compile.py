@@ -28,6 +28,7 @@ __all__ = ["Program", "compile_model"]
 FireFn = Callable[[Sequence[Normal]], list[int]]
 ScreenFn = Callable[[Sequence[Normal]], dict[str, Verdict]]
 CondFn = Callable[[Sequence[Normal]], bool]
+LevelsFn = Callable[[Sequence[Normal]], tuple[int, ...]]
 NormFn = Callable[[Mapping[str, Any]], tuple[Normal, ...]]
 
 #: ints with at most this many values can be switched on by the index
@@ -53,6 +54,8 @@ class Program:
     fire_complete: FireFn = attrs.field(repr=False)
     #: complete profile -> technique -> verdict, unqualified actions only (through the index)
     screen_complete: ScreenFn = attrs.field(repr=False)
+    #: complete profile -> verdict level per technique (what `screen_complete` reports)
+    levels_complete: LevelsFn = attrs.field(repr=False)
     #: per rule, two-valued condition for a profile where the rule's facts are known
     cond2: tuple[CondFn, ...] = attrs.field(repr=False)
     #: profile -> normalised values, for well-formed input; raises anything on bad input
@@ -148,6 +151,7 @@ def compile_model(model: Model) -> Program:
         site_scope=site_scope,
         fire_complete=namespace["fire"],
         screen_complete=namespace["screen"],
+        levels_complete=namespace["levels"],
         cond2=tuple(namespace[f"c{i}"] for i in range(len(lowered))),
         quick_check=namespace["check"],
         tree=tree,
@@ -278,7 +282,7 @@ class _Generator:
         self.lines.append("    return out")
 
         # screen: verdict levels, direct targets only, then pushed down the hierarchy
-        self.lines += ["def screen(v):"]
+        self.lines += ["def levels(v):"]
         self.unpack()
         if self.techniques:
             self.lines.append(
@@ -287,8 +291,11 @@ class _Generator:
         self.tree(tree, 1, lambda leaf, pad: self.screen_leaf(leaf, pad, direct))
         for child, parent in parents:
             self.lines.append(f"    if l{child} < l{parent}: l{child} = l{parent}")
-        entries = ", ".join(f"{name!r}: _V[l{t}]" for t, name in enumerate(self.techniques))
-        self.lines.append(f"    return {{{entries}}}")
+        self.lines.append(
+            "    return (" + "".join(f"l{t}, " for t in range(len(self.techniques))) + ")"
+        )
+        entries = ", ".join(f"{name!r}: _V[l[{t}]]" for t, name in enumerate(self.techniques))
+        self.lines += ["def screen(v):", "    l = levels(v)", f"    return {{{entries}}}"]
 
         # per-rule two-valued conditions
         for i, cond in enumerate(lowered):

@@ -121,6 +121,8 @@ class KnowledgeBase:
     def evaluate(self, facts: Mapping[str, Any]) -> Result:
         """Verdicts and their reasons for one patient. Missing keys and `None` mean unknown."""
         values = self.check(facts)
+        if None not in values:  # complete: fired rules are found only when explanations are
+            return Result(self, values, None, ())
         fired, pending = run(self._program, values)
         return Result(self, values, fired, pending)
 

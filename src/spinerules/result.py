@@ -238,21 +238,27 @@ class Result:
 
     _kb: KnowledgeBase
     _values: tuple[Normal, ...]
-    _fired: tuple[int, ...]
     _pending: tuple[int, ...]
 
     def __init__(
         self,
         kb: KnowledgeBase,
         values: tuple[Normal, ...],
-        fired: tuple[int, ...],
+        fired: tuple[int, ...] | None,
         pending: tuple[int, ...],
     ) -> None:
+        """`fired` None means a complete profile whose fired rules are found when first needed
+        (verdicts alone come from the generated screening code)."""
         set_ = object.__setattr__
         set_(self, "_kb", kb)
         set_(self, "_values", values)
-        set_(self, "_fired", fired)
         set_(self, "_pending", pending)
+        if fired is not None:
+            self.__dict__["_fired"] = fired
+
+    @cached_property
+    def _fired(self) -> tuple[int, ...]:
+        return tuple(self._kb.program.fire_complete(self._values))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Result is immutable: cannot set `{name}`")
@@ -270,6 +276,9 @@ class Result:
     def _levels(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(floor, ceiling) level per technique, unqualified actions only."""
         prog = self._kb.program
+        if "_fired" not in self.__dict__:  # complete profile: the screening code knows them
+            levels = prog.levels_complete(self._values)
+            return levels, levels
         floor = [0] * len(prog.techniques)
         for r in self._fired:
             for t, lvl in prog.effects[r]:

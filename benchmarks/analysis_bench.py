@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import spinerules
+from benchmarks.run import cpu_name
 from benchmarks.synth import generate_ruleset, to_rules_text
 from spinerules.analysis import analyze
 
@@ -90,14 +91,7 @@ def growth(sizes: Sequence[int], series: Sequence[str], repeats: int) -> list[di
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     import z3  # type: ignore[import-untyped]
 
     load = ""

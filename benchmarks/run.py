@@ -360,7 +360,8 @@ def run_cold_import(repeats: int = 5) -> dict[str, Any]:
 # --- the whole run ------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, Any]:
+def cpu_name() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -369,6 +370,11 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
+    return cpu
+
+
+def machine() -> dict[str, Any]:
+    cpu = cpu_name()
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),

@@ -264,3 +264,49 @@ def test_the_index_skips_rules_that_cannot_apply() -> None:
     assert tree.slot == kb.program.slots.index("c")
     for value, branch in tree.cases:
         assert rules_in(branch) == {i for i in range(60) if "xyz"[i % 3] == value}
+
+
+@settings(max_examples=300, deadline=None)
+@given(knowledge_bases(), partial_and_complete(), partial_and_complete())
+def test_all_assessments_at_once_are_the_assessments_one_by_one(
+    kb_text: tuple[str, list[str]],
+    first: tuple[dict[str, Any], dict[str, Any]],
+    second: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    """`assessments()` (one pass, shared and remembered objects) against `assessment(t)` (built
+    for the one technique); several profiles per knowledge base, so that remembered
+    assessments are reused across patients."""
+    kb = compile_rules(*kb_text)
+    for profile in (*first, *second, *first):
+        res = kb.evaluate(profile)
+        every = res.assessments()
+        assert list(every) == list(kb.techniques)
+        for tech in kb.techniques:
+            assert every[tech] == res.assessment(tech)
+            assert every[tech].reasons == res.reasons(tech)
+            assert every[tech].verdict == res.verdict(tech)
+
+
+def test_remembered_assessments_are_bounded(monkeypatch: Any) -> None:
+    from spinerules import result
+
+    monkeypatch.setattr(result, "MEMO_SIZE", 2)
+    kb = compile_rules(
+        SCHEMA,
+        [
+            'rule a: if c = x then caution t0 because "a"',
+            'rule b: if n > 1 then contraindicate t0 because "b"',
+            'rule d: if b then allow t0 because "d"',
+            'rule e: if o = high then recommend t2 because "e"',
+            'rule f: if s has p then caution t2 because "f"',
+        ],
+    )
+    base = {"c": "x", "o": "high", "n": 0, "b": True, "s": ["p"]}
+    for n in range(5):
+        for b in (True, False):
+            res = kb.evaluate({**base, "n": n, "b": b})
+            every = res.assessments()
+            assert len(kb.assessed) <= 2
+            for tech in kb.techniques:
+                assert every[tech] == res.assessment(tech)
+    assert kb.evaluate({**base, "n": 4}).assessments()["t1"].verdict == Verdict.CONTRAINDICATED

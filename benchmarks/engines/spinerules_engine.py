@@ -4,8 +4,8 @@ Three rows: verdicts only (``kb.screen_many(profiles)``, else ``kb.screen(p)`` p
 profile, else ``kb.evaluate(p).verdicts()``, whichever the engine has); verdicts
 through the full result object (``kb.evaluate_many(profiles)`` then ``.verdicts()``:
 explanations available on demand); and full explanations (``kb.evaluate(p)`` then
-``res.assessment(t)`` for every technique: verdict, deciding reasons, fired, pending
-and overridden actions)."""
+``res.assessments()``: for every technique the verdict, the deciding reasons with their
+quotes, every fired action, pending actions and overrides, all built)."""
 
 from __future__ import annotations
 
@@ -69,16 +69,11 @@ class SpinerulesEvaluate(Spinerules):
 
 class SpinerulesExplained(Spinerules):
     name = "spinerules-explain"
-    description = "spinerules, full explanations (assessment of every technique)"
+    description = "spinerules, full explanations (evaluate, then assessments(): every technique)"
 
     def run(self, compiled: Any, profiles: Sequence[Profile]) -> list[Any]:
-        kb = compiled
-        techniques = list(kb.techniques)
-        out = []
-        for p in profiles:
-            res = kb.evaluate(p)
-            out.append({t: res.assessment(t) for t in techniques})
-        return out
+        evaluate = compiled.evaluate
+        return [evaluate(p).assessments() for p in profiles]
 
     def normalize(self, ruleset: RuleSet, outputs: Sequence[Any]) -> list[Verdicts]:
         return [tuple(verdict_level(o[t].verdict) for t in ruleset.techniques) for o in outputs]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Any
@@ -11,7 +12,7 @@ from .errors import UnknownNameError
 from .evaluate import run
 from .facts import Normal, denormalize, normalize
 from .nodes import TestNode
-from .result import Reason, Result, Verdict
+from .result import Assessment, Entry, Reason, Result, Verdict, blank_assessment, lone_assessment
 from .schema import Fact, Model, Node, Rule, RulesetInfo, RulesWarning
 from .suggest import did_you_mean
 
@@ -31,6 +32,9 @@ class KnowledgeBase:
             name: frozenset([name, *node.ancestors]) for name, node in model.techniques.items()
         }
         self._reasons: dict[tuple[int, int], Reason] = {}
+        #: assessments of complete profiles, by the `Entry` numbers that decided them: patients
+        #: with the same pattern share one (they are immutable); cleared when it grows too big
+        self.assessed: dict[tuple[int, ...], Assessment] = {}
         #: per rule: (technique, site or -1, level, action index) for every technique each of
         #: its verdict actions reaches, so that a result can group actions by technique at once
         reach_down: dict[str, list[int]] = {name: [] for name in model.techniques}
@@ -155,6 +159,28 @@ class KnowledgeBase:
             )
             self._reasons[key] = found
         return found
+
+    @cached_property
+    def explain_table(self) -> tuple[tuple[Entry, ...], ...]:
+        """Per rule: an `Entry` for each technique one of its unqualified verdict actions
+        reaches, for `Result.assessments()`; built on the first explanation asked for."""
+        names = self._program.techniques
+        number = itertools.count()
+        return tuple(
+            tuple(
+                (t, level, why, lone_assessment(names[t], level, why), next(number))
+                for t, s, level, a in entries
+                if s < 0
+                for why in (self.reason(r, a),)
+            )
+            for r, entries in enumerate(self.touch)
+        )
+
+    @cached_property
+    def blank_assessments(self) -> dict[str, Assessment]:
+        """Every technique's assessment when nothing reaches it (shared: assessments are
+        immutable). Copied by `Result.assessments()`, never handed out itself."""
+        return {name: blank_assessment(name) for name in self._program.techniques}
 
     def unknown_name(self, kind: str, name: str) -> UnknownNameError:
         table: Mapping[str, object] = self.techniques if kind == "technique" else self.sites

@@ -6,10 +6,11 @@ pending rules, so screening that only asks for verdicts does not pay for them.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
@@ -100,9 +101,10 @@ def _lists(value: Any) -> Any:
     return value
 
 
-@attrs.frozen
-class Override:
-    """A permissive action that fired but lost to more restrictive ones."""
+class Override(NamedTuple):
+    """A permissive action that fired but lost to more restrictive ones.
+
+    A named tuple, like `Assessment`: a result builds many of them, so they must be cheap."""
 
     permissive: Reason
     by: tuple[Reason, ...]
@@ -180,9 +182,12 @@ class MissingFact:
         return _plain(self)
 
 
-@attrs.frozen
-class Assessment:
-    """Everything behind one technique's verdict (optionally at a site)."""
+class Assessment(NamedTuple):
+    """Everything behind one technique's verdict (optionally at a site).
+
+    A named tuple rather than an attrs class: `Result.assessments()` builds one per technique
+    for every patient, and a tuple is several times cheaper to build. Compare fields, not
+    positions: the field order is not part of the API."""
 
     technique: str
     site: str | None
@@ -231,6 +236,61 @@ def _group(rank: int) -> int:
     """The ordering group of a stake: contraindication or urgent referral, then caution or
     requirement, then the rest."""
     return 3 if rank >= 7 else 2 if rank >= 5 else 1
+
+
+#: one verdict action as an explanation sees it: (technique index, level, reason, the assessment
+#: of a technique that this action alone reaches, a number unique in the knowledge base)
+Entry = tuple[int, int, Reason, Assessment, int]
+
+#: how many assessments a knowledge base remembers (see `Result.assessments`)
+MEMO_SIZE = 1 << 16
+
+
+def _assess(technique: str, fired: list[Entry], pending: list[Entry] | None) -> Assessment:
+    """A technique's assessment (no site) from the actions that reach it, in rule order."""
+    lo = 0
+    low = 9
+    every_list: list[Reason] = []
+    for entry in fired:
+        level = entry[1]
+        every_list.append(entry[2])
+        if level > lo:
+            lo = level
+        if level < low:
+            low = level
+    every = tuple(every_list)
+    overridden: tuple[Override, ...] = ()
+    if low >= lo:  # all at one level (or none fired)
+        reasons = every
+    else:
+        reasons = tuple([e[2] for e in fired if e[1] == lo])
+        if lo >= 3 and low <= 2:
+            overridden = tuple([_new(Override, (e[2], reasons)) for e in fired if e[1] <= 2])
+    hi = lo
+    waiting: tuple[Reason, ...] = ()
+    if pending:
+        waiting = tuple([e[2] for e in pending if e[1] > lo])
+        hi = max(lo, *[e[1] for e in pending])
+    floor = _BY_LEVEL[lo]
+    verdict = Verdict.UNDETERMINED if hi > lo else floor
+    return _new(
+        Assessment,
+        (technique, None, verdict, floor, _BY_LEVEL[hi], reasons, every, waiting, overridden),
+    )
+
+
+_new = tuple.__new__
+_number_of = operator.itemgetter(4)
+
+
+def blank_assessment(technique: str) -> Assessment:
+    """The assessment of a technique that no fired or pending rule reaches."""
+    return _assess(technique, [], None)
+
+
+def lone_assessment(technique: str, level: int, reason: Reason) -> Assessment:
+    """The assessment of a technique that one fired action reaches, and nothing else."""
+    return _assess(technique, [(0, level, reason, blank_assessment(technique), 0)], None)
 
 
 class Result:
@@ -409,6 +469,49 @@ class Result:
             overridden=overridden,
         )
 
+    def assessments(self) -> dict[str, Assessment]:
+        """Every technique's assessment (no site), in declaration order: the same as
+        `assessment(t)` for each, in one pass over the fired and pending rules. A technique that
+        no fired or pending rule reaches gets a shared, empty `unassessed` assessment."""
+        kb = self._kb
+        table = kb.explain_table
+        fired: dict[int, list[Entry]] = {}
+        for r in self._fired:
+            for entry in table[r]:
+                found = fired.get(entry[0])
+                if found is None:
+                    fired[entry[0]] = [entry]
+                else:
+                    found.append(entry)
+        pending: dict[int, list[Entry]] = {}
+        for r in self._pending:
+            for entry in table[r]:
+                pending.setdefault(entry[0], []).append(entry)
+        out = dict(kb.blank_assessments)
+        if not fired and not pending:
+            return out
+        names = kb.program.techniques
+        memo = kb.assessed
+        for t, entries in fired.items():
+            waiting = pending.get(t)
+            if waiting is not None:
+                out[names[t]] = _assess(names[t], entries, waiting)
+            elif len(entries) == 1:
+                out[names[t]] = entries[0][3]
+            else:
+                key = tuple(map(_number_of, entries))
+                judged = memo.get(key)
+                if judged is None:
+                    judged = _assess(names[t], entries, None)
+                    if len(memo) >= MEMO_SIZE:
+                        memo.clear()
+                    memo[key] = judged
+                out[names[t]] = judged
+        for t, waiting in pending.items():
+            if t not in fired:
+                out[names[t]] = _assess(names[t], [], waiting)
+        return out
+
     def reasons(self, technique: str, at: str | None = None) -> tuple[Reason, ...]:
         """The fired rules behind the verdict: those at the deciding level."""
         if at is not None:
@@ -561,8 +664,7 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; the schema is documented in docs/api.md."""
         techniques: dict[str, Any] = {}
-        for name in self._kb.program.techniques:
-            judged = self.assessment(name)
+        for name, judged in self.assessments().items():
             entry = judged.to_dict()
             del entry["technique"], entry["site"]
             entry["sites"] = {s: v.value for s, v in self.site_verdicts(name).items()}

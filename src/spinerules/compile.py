@@ -26,6 +26,7 @@ from .schema import Fact, FactKind, Model, Node
 __all__ = ["Program", "compile_model"]
 
 FireFn = Callable[[Sequence[Normal]], list[int]]
+ExplainFn = Callable[[Sequence[Normal]], tuple[list[int], tuple[tuple[int, ...], ...]]]
 ScreenFn = Callable[[Sequence[Normal]], dict[str, Verdict]]
 CondFn = Callable[[Sequence[Normal]], bool]
 LevelsFn = Callable[[Sequence[Normal]], tuple[int, ...]]
@@ -50,8 +51,14 @@ class Program:
     site_effects: tuple[tuple[tuple[int, int, int], ...], ...]
     #: per site: the sites whose actions count there (itself and its ancestors)
     site_scope: tuple[frozenset[int], ...]
+    #: every (rule, technique, level, action index) where an unqualified verdict action of the
+    #: rule reaches the technique; its position in this tuple is its *entry number*
+    entries: tuple[tuple[int, int, int, int], ...]
     #: complete profile -> fired rule indexes, in rule order (through the index)
     fire_complete: FireFn = attrs.field(repr=False)
+    #: complete profile -> (fired rule indexes, per technique the numbers of the fired entries
+    #: that reach it, in rule order): what `fire_complete` finds, grouped for explanations
+    explain_complete: ExplainFn = attrs.field(repr=False)
     #: complete profile -> technique -> verdict, unqualified actions only (through the index)
     screen_complete: ScreenFn = attrs.field(repr=False)
     #: complete profile -> verdict level per technique (what `screen_complete` reports)
@@ -99,13 +106,14 @@ def compile_model(model: Model) -> Program:
 
     lowered = tuple(lower(rule.condition, model.facts, slot_of) for rule in model.rules)
     effects: list[tuple[tuple[int, int], ...]] = []
+    entries: list[tuple[int, int, int, int]] = []
     direct: list[tuple[tuple[int, int], ...]] = []
     site_effects: list[tuple[tuple[int, int, int], ...]] = []
-    for rule in model.rules:
+    for r, rule in enumerate(model.rules):
         plain: dict[int, int] = {}
         named: dict[int, int] = {}
         at_site: dict[tuple[int, int], int] = {}
-        for action in rule.actions:
+        for a, action in enumerate(rule.actions):
             if not action.level or action.technique is None:
                 continue
             if action.site is None:
@@ -115,6 +123,7 @@ def compile_model(model: Model) -> Program:
                 t = t_index[tech]
                 if action.site is None:
                     plain[t] = max(plain.get(t, 0), action.level)
+                    entries.append((r, t, action.level, a))
                 else:
                     key = (t, s_index[action.site])
                     at_site[key] = max(at_site.get(key, 0), action.level)
@@ -139,7 +148,7 @@ def compile_model(model: Model) -> Program:
         if node.parent is not None
     ]
     generated = _Generator(model, slots, techniques)
-    code, namespace = generated.run(tree, fire_tree, lowered, direct, parents)
+    code, namespace = generated.run(tree, fire_tree, lowered, direct, parents, entries)
     return Program(
         slots=slots,
         techniques=techniques,
@@ -149,7 +158,9 @@ def compile_model(model: Model) -> Program:
         effects=tuple(effects),
         site_effects=tuple(site_effects),
         site_scope=site_scope,
+        entries=tuple(entries),
         fire_complete=namespace["fire"],
+        explain_complete=namespace["explain"],
         screen_complete=namespace["screen"],
         levels_complete=namespace["levels"],
         cond2=tuple(namespace[f"c{i}"] for i in range(len(lowered))),
@@ -233,14 +244,15 @@ class _Generator:
                 self.lines.append(f"{pad}    pass")
             keyword = "elif"
 
-    def fire_leaf(self, leaf: Leaf, pad: str) -> None:
-        """Test every rule of the leaf; note each that fires."""
+    def fire_leaf(self, leaf: Leaf, pad: str, notes: list[str]) -> None:
+        """Test every rule of the leaf; note each that fires, and its entries per technique."""
         for index, cond in leaf.rules:
+            then = f"add({index}){notes[index]}"
             if cond is True:
-                self.lines.append(f"{pad}add({index})")
+                self.lines.append(f"{pad}{then}")
             else:
                 assert not isinstance(cond, bool)
-                self.lines.append(f"{pad}if {self.expr(cond, _local)}: add({index})")
+                self.lines.append(f"{pad}if {self.expr(cond, _local)}: {then}")
 
     def screen_leaf(self, leaf: Leaf, pad: str, direct: list[tuple[tuple[int, int], ...]]) -> None:
         """Decide each technique with one chain, most restrictive level first, that stops at the
@@ -273,13 +285,22 @@ class _Generator:
         lowered: tuple[Lowered, ...],
         direct: list[tuple[tuple[int, int], ...]],
         parents: list[tuple[int, int]],
+        entries: list[tuple[int, int, int, int]],
     ) -> tuple[str, dict[str, Any]]:
-        # fire: fired rule indexes
-        self.lines += ["def fire(v):"]
+        # explain: fired rule indexes, and per technique (local e<T>) the entry numbers of the
+        # fired actions that reach it; fire: the fired rules alone
+        notes = [""] * len(lowered)
+        for number, (rule, t, _, _) in enumerate(entries):
+            notes[rule] += f"; e{t} += ({number},)"
+        techs = range(len(self.techniques))
+        self.lines += ["def explain(v):"]
         self.unpack()
         self.lines += ["    out = []", "    add = out.append"]
-        self.tree(fire_tree, 1, self.fire_leaf)
-        self.lines.append("    return out")
+        if self.techniques:
+            self.lines.append("    " + " = ".join(f"e{t}" for t in techs) + " = ()")
+        self.tree(fire_tree, 1, lambda leaf, pad: self.fire_leaf(leaf, pad, notes))
+        self.lines.append("    return out, (" + "".join(f"e{t}, " for t in techs) + ")")
+        self.lines += ["def fire(v):", "    return explain(v)[0]"]
 
         # screen: verdict levels, direct targets only, then pushed down the hierarchy
         self.lines += ["def levels(v):"]
@@ -294,8 +315,8 @@ class _Generator:
         self.lines.append(
             "    return (" + "".join(f"l{t}, " for t in range(len(self.techniques))) + ")"
         )
-        entries = ", ".join(f"{name!r}: _V[l[{t}]]" for t, name in enumerate(self.techniques))
-        self.lines += ["def screen(v):", "    l = levels(v)", f"    return {{{entries}}}"]
+        pairs = ", ".join(f"{name!r}: _V[l[{t}]]" for t, name in enumerate(self.techniques))
+        self.lines += ["def screen(v):", "    l = levels(v)", f"    return {{{pairs}}}"]
 
         # per-rule two-valued conditions
         for i, cond in enumerate(lowered):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Any
@@ -32,7 +31,7 @@ class KnowledgeBase:
             name: frozenset([name, *node.ancestors]) for name, node in model.techniques.items()
         }
         self._reasons: dict[tuple[int, int], Reason] = {}
-        #: assessments of complete profiles, by the `Entry` numbers that decided them: patients
+        #: assessments of complete profiles, by the entry numbers that decided them: patients
         #: with the same pattern share one (they are immutable); cleared when it grows too big
         self.assessed: dict[tuple[int, ...], Assessment] = {}
         #: per rule: (technique, site or -1, level, action index) for every technique each of
@@ -161,20 +160,18 @@ class KnowledgeBase:
         return found
 
     @cached_property
-    def explain_table(self) -> tuple[tuple[Entry, ...], ...]:
-        """Per rule: an `Entry` for each technique one of its unqualified verdict actions
-        reaches, for `Result.assessments()`; built on the first explanation asked for."""
+    def explain_table(self) -> tuple[tuple[tuple[tuple[int, int], ...], ...], tuple[Entry, ...]]:
+        """For `Result.assessments()`, built on the first explanation asked for: an `Entry` per
+        entry number of the program (an unqualified verdict action and a technique it reaches);
+        and per rule, the (technique, entry number) pairs of its actions."""
         names = self._program.techniques
-        number = itertools.count()
-        return tuple(
-            tuple(
-                (t, level, why, lone_assessment(names[t], level, why), next(number))
-                for t, s, level, a in entries
-                if s < 0
-                for why in (self.reason(r, a),)
-            )
-            for r, entries in enumerate(self.touch)
-        )
+        entries: list[Entry] = []
+        by_rule: list[list[tuple[int, int]]] = [[] for _ in self._model.rules]
+        for number, (r, t, level, a) in enumerate(self._program.entries):
+            why = self.reason(r, a)
+            entries.append((t, level, why, lone_assessment(names[t], level, why)))
+            by_rule[r].append((t, number))
+        return tuple(tuple(pairs) for pairs in by_rule), tuple(entries)
 
     @cached_property
     def blank_assessments(self) -> dict[str, Assessment]:

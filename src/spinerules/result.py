@@ -6,7 +6,6 @@ pending rules, so screening that only asks for verdicts does not pay for them.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Mapping
 from enum import StrEnum
 from functools import cached_property
@@ -238,9 +237,9 @@ def _group(rank: int) -> int:
     return 3 if rank >= 7 else 2 if rank >= 5 else 1
 
 
-#: one verdict action as an explanation sees it: (technique index, level, reason, the assessment
-#: of a technique that this action alone reaches, a number unique in the knowledge base)
-Entry = tuple[int, int, Reason, Assessment, int]
+#: one verdict action as an explanation sees it, for one technique it reaches: (technique index,
+#: level, reason, the assessment of a technique that this action alone reaches)
+Entry = tuple[int, int, Reason, Assessment]
 
 #: how many assessments a knowledge base remembers (see `Result.assessments`)
 MEMO_SIZE = 1 << 16
@@ -280,7 +279,6 @@ def _assess(technique: str, fired: list[Entry], pending: list[Entry] | None) -> 
 
 
 _new = tuple.__new__
-_number_of = operator.itemgetter(4)
 
 
 def blank_assessment(technique: str) -> Assessment:
@@ -290,7 +288,7 @@ def blank_assessment(technique: str) -> Assessment:
 
 def lone_assessment(technique: str, level: int, reason: Reason) -> Assessment:
     """The assessment of a technique that one fired action reaches, and nothing else."""
-    return _assess(technique, [(0, level, reason, blank_assessment(technique), 0)], None)
+    return _assess(technique, [(0, level, reason, blank_assessment(technique))], None)
 
 
 class Result:
@@ -299,6 +297,7 @@ class Result:
     _kb: KnowledgeBase
     _values: tuple[Normal, ...]
     _pending: tuple[int, ...]
+    _complete: bool
 
     def __init__(
         self,
@@ -313,12 +312,19 @@ class Result:
         set_(self, "_kb", kb)
         set_(self, "_values", values)
         set_(self, "_pending", pending)
+        set_(self, "_complete", fired is None)
         if fired is not None:
             self.__dict__["_fired"] = fired
 
     @cached_property
     def _fired(self) -> tuple[int, ...]:
-        return tuple(self._kb.program.fire_complete(self._values))
+        return tuple(self._explained[0])
+
+    @cached_property
+    def _explained(self) -> tuple[list[int], tuple[tuple[int, ...], ...]]:
+        """Complete profiles only: the fired rules, and per technique the numbers of the fired
+        entries that reach it (see `Program.explain_complete`)."""
+        return self._kb.program.explain_complete(self._values)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Result is immutable: cannot set `{name}`")
@@ -336,7 +342,7 @@ class Result:
     def _levels(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(floor, ceiling) level per technique, unqualified actions only."""
         prog = self._kb.program
-        if "_fired" not in self.__dict__:  # complete profile: the screening code knows them
+        if self._complete:  # the screening code knows them
             levels = prog.levels_complete(self._values)
             return levels, levels
         floor = [0] * len(prog.techniques)
@@ -474,42 +480,69 @@ class Result:
         `assessment(t)` for each, in one pass over the fired and pending rules. A technique that
         no fired or pending rule reaches gets a shared, empty `unassessed` assessment."""
         kb = self._kb
-        table = kb.explain_table
-        fired: dict[int, list[Entry]] = {}
+        by_rule, entries = kb.explain_table
+        if self._complete:
+            return self._assess_complete(entries)
+        # group the numbers of the actions that reach each technique; a tuple of them is the
+        # key under which the knowledge base remembers the assessment
+        fired: dict[int, list[int]] = {}
         for r in self._fired:
-            for entry in table[r]:
-                found = fired.get(entry[0])
+            for t, number in by_rule[r]:
+                found = fired.get(t)
                 if found is None:
-                    fired[entry[0]] = [entry]
+                    fired[t] = [number]
                 else:
-                    found.append(entry)
-        pending: dict[int, list[Entry]] = {}
+                    found.append(number)
+        pending: dict[int, list[int]] = {}
         for r in self._pending:
-            for entry in table[r]:
-                pending.setdefault(entry[0], []).append(entry)
+            for t, number in by_rule[r]:
+                pending.setdefault(t, []).append(number)
         out = dict(kb.blank_assessments)
         if not fired and not pending:
             return out
         names = kb.program.techniques
         memo = kb.assessed
-        for t, entries in fired.items():
+        for t, numbers in fired.items():
             waiting = pending.get(t)
             if waiting is not None:
-                out[names[t]] = _assess(names[t], entries, waiting)
-            elif len(entries) == 1:
-                out[names[t]] = entries[0][3]
+                out[names[t]] = _assess(
+                    names[t], [entries[x] for x in numbers], [entries[x] for x in waiting]
+                )
+            elif len(numbers) == 1:
+                out[names[t]] = entries[numbers[0]][3]
             else:
-                key = tuple(map(_number_of, entries))
+                key = tuple(numbers)
                 judged = memo.get(key)
                 if judged is None:
-                    judged = _assess(names[t], entries, None)
+                    judged = _assess(names[t], [entries[x] for x in numbers], None)
                     if len(memo) >= MEMO_SIZE:
                         memo.clear()
                     memo[key] = judged
                 out[names[t]] = judged
         for t, waiting in pending.items():
             if t not in fired:
-                out[names[t]] = _assess(names[t], [], waiting)
+                out[names[t]] = _assess(names[t], [], [entries[x] for x in waiting])
+        return out
+
+    def _assess_complete(self, entries: tuple[Entry, ...]) -> dict[str, Assessment]:
+        """`assessments()` of a complete profile, from the groups the generated code made."""
+        kb = self._kb
+        out = dict(kb.blank_assessments)
+        names = kb.program.techniques
+        memo = kb.assessed
+        for t, numbers in enumerate(self._explained[1]):
+            if not numbers:
+                continue
+            if len(numbers) == 1:
+                out[names[t]] = entries[numbers[0]][3]
+                continue
+            judged = memo.get(numbers)
+            if judged is None:
+                judged = _assess(names[t], [entries[x] for x in numbers], None)
+                if len(memo) >= MEMO_SIZE:
+                    memo.clear()
+                memo[numbers] = judged
+            out[names[t]] = judged
         return out
 
     def reasons(self, technique: str, at: str | None = None) -> tuple[Reason, ...]:

@@ -6,7 +6,7 @@ pending rules, so screening that only asks for verdicts does not pay for them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -481,28 +481,23 @@ class Result:
         no fired or pending rule reaches gets a shared, empty `unassessed` assessment."""
         kb = self._kb
         by_rule, entries = kb.explain_table
-        if self._complete:
-            return self._assess_complete(entries)
-        # group the numbers of the actions that reach each technique; a tuple of them is the
-        # key under which the knowledge base remembers the assessment
-        fired: dict[int, list[int]] = {}
-        for r in self._fired:
-            for t, number in by_rule[r]:
-                found = fired.get(t)
-                if found is None:
-                    fired[t] = [number]
-                else:
-                    found.append(number)
         pending: dict[int, list[int]] = {}
-        for r in self._pending:
-            for t, number in by_rule[r]:
-                pending.setdefault(t, []).append(number)
+        if self._complete:  # the generated code grouped them
+            fired: Iterable[tuple[int, tuple[int, ...]]] = enumerate(self._explained[1])
+        else:  # group the numbers of the actions that reach each technique, in rule order
+            grouped: dict[int, list[int]] = {}
+            for r in self._fired:
+                for t, number in by_rule[r]:
+                    grouped.setdefault(t, []).append(number)
+            for r in self._pending:
+                for t, number in by_rule[r]:
+                    pending.setdefault(t, []).append(number)
+            fired = [(t, tuple(numbers)) for t, numbers in grouped.items()]
+            fired += [(t, ()) for t in pending if t not in grouped]
         out = dict(kb.blank_assessments)
-        if not fired and not pending:
-            return out
         names = kb.program.techniques
         memo = kb.assessed
-        for t, numbers in fired.items():
+        for t, numbers in fired:
             waiting = pending.get(t)
             if waiting is not None:
                 out[names[t]] = _assess(
@@ -510,39 +505,14 @@ class Result:
                 )
             elif len(numbers) == 1:
                 out[names[t]] = entries[numbers[0]][3]
-            else:
-                key = tuple(numbers)
-                judged = memo.get(key)
+            elif numbers:  # several actions: remembered by their numbers
+                judged = memo.get(numbers)
                 if judged is None:
                     judged = _assess(names[t], [entries[x] for x in numbers], None)
                     if len(memo) >= MEMO_SIZE:
                         memo.clear()
-                    memo[key] = judged
+                    memo[numbers] = judged
                 out[names[t]] = judged
-        for t, waiting in pending.items():
-            if t not in fired:
-                out[names[t]] = _assess(names[t], [], [entries[x] for x in waiting])
-        return out
-
-    def _assess_complete(self, entries: tuple[Entry, ...]) -> dict[str, Assessment]:
-        """`assessments()` of a complete profile, from the groups the generated code made."""
-        kb = self._kb
-        out = dict(kb.blank_assessments)
-        names = kb.program.techniques
-        memo = kb.assessed
-        for t, numbers in enumerate(self._explained[1]):
-            if not numbers:
-                continue
-            if len(numbers) == 1:
-                out[names[t]] = entries[numbers[0]][3]
-                continue
-            judged = memo.get(numbers)
-            if judged is None:
-                judged = _assess(names[t], [entries[x] for x in numbers], None)
-                if len(memo) >= MEMO_SIZE:
-                    memo.clear()
-                memo[numbers] = judged
-            out[names[t]] = judged
         return out
 
     def reasons(self, technique: str, at: str | None = None) -> tuple[Reason, ...]:

@@ -238,3 +238,35 @@ def test_load_all_combines_every_shipped_ruleset() -> None:
     assert set(spinerules.rulesets()) <= rulesets
     expected = sum(len(spinerules.load(n).rules) for n in spinerules.rulesets())
     assert len(kb.rules) == expected
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_compiling_leaves_the_garbage_collector_as_it_found_it(
+    collector_on: bool, tmp_path: Path
+) -> None:
+    """Compiling pauses the cyclic collector; afterwards, even after an error, it is on exactly
+    when it was on before."""
+    import gc
+
+    bad = tmp_path / "bad.rules"
+    bad.write_text("fact f: bool\nif f then\n", encoding="utf-8")
+    good = "fact f: bool\ntechnique t\nif f then caution t\n"
+    was = gc.isenabled()
+    try:
+        if collector_on:
+            gc.enable()
+        else:
+            gc.disable()
+        assert spinerules.compile_text(good).evaluate({"f": True}).verdict("t") == "caution"
+        assert gc.isenabled() is collector_on
+        with pytest.raises(spinerules.RulesError):
+            spinerules.load_path(bad)
+        assert gc.isenabled() is collector_on
+        with pytest.raises(spinerules.RulesError):
+            spinerules.compile_text("if then")
+        assert gc.isenabled() is collector_on
+    finally:
+        if was:
+            gc.enable()
+        else:
+            gc.disable()

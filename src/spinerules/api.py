@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from . import cache
@@ -19,6 +22,21 @@ __all__ = ["compile_text", "load", "load_all", "load_path", "rulesets"]
 
 _cache: dict[str, KnowledgeBase] = {}
 _lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Compiling allocates millions of small objects and makes no reference cycles, yet each
+    allocation burst sets off Python's cyclic garbage collector, which walks every object still
+    alive: about half the time of compiling 10,000 rules. It is paused while a knowledge base is
+    built, and resumed (if it was on) afterwards."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def rulesets() -> tuple[str, ...]:
@@ -51,8 +69,9 @@ def compile_text(
 ) -> KnowledgeBase:
     """Compile rules text. `use "path"` imports resolve against `base_dir` (none if not given)."""
     source = Source(name=name, text=text)
-    modules = load_modules(source, Path(base_dir) if base_dir is not None else None)
-    return KnowledgeBase(validate(modules, None if name == "<text>" else name))
+    with _collector_paused():
+        modules = load_modules(source, Path(base_dir) if base_dir is not None else None)
+        return KnowledgeBase(validate(modules, None if name == "<text>" else name))
 
 
 def load_path(path: str | Path) -> KnowledgeBase:
@@ -60,7 +79,8 @@ def load_path(path: str | Path) -> KnowledgeBase:
     file = Path(path)
     if not file.is_file():
         raise FileNotFoundError(f"no rules file at {file}")
-    return KnowledgeBase(_model(read_source(file), None, None))
+    with _collector_paused():
+        return KnowledgeBase(_model(read_source(file), None, None))
 
 
 def load(name: str) -> KnowledgeBase:
@@ -76,7 +96,8 @@ def load(name: str) -> KnowledgeBase:
                 f"no shipped ruleset `{name}`"
                 + (f"; {hint}" if hint else f"; shipped: {', '.join(shipped_names())}")
             )
-        kb = KnowledgeBase(_model(read_source(path, name), None, name))
+        with _collector_paused():
+            kb = KnowledgeBase(_model(read_source(path, name), None, name))
         _cache[name] = kb
         return kb
 
@@ -90,6 +111,7 @@ def load_all() -> KnowledgeBase:
             return found
     names = [n for n in shipped_names() if n != "vocabulary"]
     text = 'ruleset shipped "All shipped rulesets"\n' + "".join(f"use {n}\n" for n in names)
-    kb = KnowledgeBase(_model(Source(name="all", text=text), None, "all"))
+    with _collector_paused():
+        kb = KnowledgeBase(_model(Source(name="all", text=text), None, "all"))
     with _lock:
         return _cache.setdefault("*all*", kb)

@@ -163,6 +163,7 @@ def targets(results: Results) -> list[tuple[str, str, bool | None]]:
         out.append((label, f"exponent {k:.2f} over {span}", k < 0.5))
     else:
         out.append((label, "–", None))
+    out.append(_compile_target(results))
     cold = results.cold_import
     if cold and cold.get("status") == "ok":
         ms = cold["import_and_load_all_s"] * 1000
@@ -170,6 +171,37 @@ def targets(results: Results) -> list[tuple[str, str, bool | None]]:
     else:
         out.append(("cold `import spinerules; load_all()` < 200 ms", "–", None))
     return out
+
+
+#: "10,000 rules compile in a few seconds", read as: in at most this many
+COMPILE_SECONDS = 5.0
+
+
+def _compile_target(results: Results) -> tuple[str, str, bool | None]:
+    """Compiling 10,000 rules (each series): seconds, and the growth exponent of compile time
+    from 1,000 rules up (linear in the size of the file: an exponent near 1)."""
+    label = (
+        f"10,000 rules compile in a few seconds (≤ {COMPILE_SECONDS:.0f} s), "
+        "linear in the file's size"
+    )
+    index = _index(results)
+    parts: list[str] = []
+    met: bool | None = None
+    for series in ("random", "keyed"):
+        top = index.get(("spinerules", series, 10000))
+        if top is None or top.status != "ok" or top.compile_s is None:
+            continue
+        points = [
+            (float(m.rules), m.compile_s) for n in _sizes(results, series) if n >= 1000
+            if (m := index.get(("spinerules", series, n))) is not None
+            and m.status == "ok" and m.compile_s is not None
+        ]  # fmt: skip
+        k = slope(points)
+        grows = f", exponent {k:.2f} from 1,000" if k is not None else ""
+        parts.append(f"{series}: {top.compile_s:.1f} s{grows}")
+        ok = top.compile_s <= COMPILE_SECONDS and (k is None or k <= 1.2)
+        met = ok if met is None else met and ok
+    return label, "; ".join(parts) or "–", met
 
 
 def _shipped_table(results: Results) -> list[str]:

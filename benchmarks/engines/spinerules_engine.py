@@ -5,7 +5,8 @@ profile, else ``kb.evaluate(p).verdicts()``, whichever the engine has); verdicts
 through the full result object (``kb.evaluate_many(profiles)`` then ``.verdicts()``:
 explanations available on demand); and full explanations (``kb.evaluate(p)`` then
 ``res.assessments()``: for every technique the verdict, the deciding reasons with their
-quotes, every fired action, pending actions and overrides, all built)."""
+quotes, every fired action, pending actions and overrides, all built; the assessments the
+knowledge base remembers are forgotten before each timed run)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,9 @@ class SpinerulesExplained(Spinerules):
     description = "spinerules, full explanations (evaluate, then assessments(): every technique)"
 
     def run(self, compiled: Any, profiles: Sequence[Profile]) -> list[Any]:
+        # the knowledge base remembers assessments it built; each timed run starts with none, so
+        # that runs over the same profiles do not profit from the runs before them
+        compiled.assessed.clear()
         evaluate = compiled.evaluate
         return [evaluate(p).assessments() for p in profiles]
 

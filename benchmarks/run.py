@@ -309,6 +309,7 @@ def run_shipped(cfg: Config) -> dict[str, Any]:
             kb.evaluate(p).verdicts()
 
     def explained() -> None:
+        kb.assessed.clear()  # as in the explain rows: no help from the previous run
         for p in profiles:
             res = kb.evaluate(p)
             res.assessments()

@@ -10,11 +10,8 @@ grows with the rules that can apply, not with the size of the rule base.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
-import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
@@ -123,36 +120,7 @@ def build(
     bases, growing more slowly past 1,000 rules so that compiling stays fast)."""
     default = min(16 * len(rules), 4 * len(rules) + 12_000) + 64
     state = {"left": budget if budget is not None else default}
-    with _gc_paused():
-        return _build([(i, c) for i, c in rules], domains, domains, reads, {}, 0, state)
-
-
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = False
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Python's cycle collector paused while the index is built. A large build makes hundreds of
-    thousands of objects that live on (specialised conditions, memo entries), none in a cycle,
-    and each time they grow the heap by a quarter the collector walks the whole heap again, the
-    rule base's syntax trees included (10,000 keyed rules: 1.3 s of 2 s). The collector resumes
-    afterwards (unless it was off) and goes through the new objects then, a few times instead
-    of every time the heap grows. Nested and concurrent builds share one pause."""
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
+    return _build([(i, c) for i, c in rules], domains, domains, reads, {}, 0, state)
 
 
 def _build(

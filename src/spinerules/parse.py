@@ -319,6 +319,8 @@ def _comments(source: Source) -> tuple[n.Comment, ...]:
     # lines as the parser counts them: only "\n" ends a line (splitlines() would also break at
     # form feeds, U+2028 and others, which may stand in strings and comments)
     for number, line in enumerate(source.text.split("\n"), start=1):
+        if "#" not in line:
+            continue
         line = line.removesuffix("\r")
         in_string = False
         escaped = False

@@ -755,10 +755,12 @@ def _scan(text: str) -> tuple[list[str], list[str], list[int], list[int], list[i
     ends: list[int] = []
     word_kind = _WORD_KIND.get
     scanned_kind = _SCANNED_KIND
-    count = text.count
-    rfind = text.rfind
+    find = text.find
     line = 1
     line_start = 0
+    next_newline = find("\n")  # tokens never hold one: only the gaps between them do
+    if next_newline < 0:
+        next_newline = len(text)
     for match in _SCAN.finditer(text):
         group = match.lastindex
         assert group is not None  # one group always matches
@@ -774,12 +776,12 @@ def _scan(text: str) -> tuple[list[str], list[str], list[int], list[int], list[i
         else:
             kinds.append(scanned_kind[group])
         start = match.start(group)
-        skipped = match.start()
-        if skipped != start:
-            newlines = count("\n", skipped, start)
-            if newlines:
-                line += newlines
-                line_start = rfind("\n", skipped, start) + 1
+        while next_newline < start:
+            line += 1
+            line_start = next_newline + 1
+            next_newline = find("\n", line_start)
+            if next_newline < 0:
+                next_newline = len(text)
         column = start - line_start + 1
         values.append(value)
         lines.append(line)

@@ -23,21 +23,35 @@ Cond = Lowered | bool
 
 
 def specialize(cond: Lowered, slot: int, value: object) -> Cond:
-    """`cond` with `slot` known to hold `value` (a complete-profile value), simplified."""
+    """`cond` with `slot` known to hold `value` (a complete-profile value), simplified. A part
+    that does not read the slot is kept as it is (the same object)."""
     if isinstance(cond, Atom):
         return atom2(cond, value) if cond.slot == slot else cond  # type: ignore[arg-type]
     if cond.op == "not":
         inner = specialize(cond.parts[0], slot, value)
+        if inner is cond.parts[0]:
+            return cond
         return (not inner) if isinstance(inner, bool) else Junction("not", (inner,))
     absorbing = cond.op == "or"  # True absorbs an `or`, False an `and`
     parts: list[Lowered] = []
+    changed = False
     for part in cond.parts:
-        got = specialize(part, slot, value)
+        if isinstance(part, Atom):
+            if part.slot != slot:
+                parts.append(part)
+                continue
+            got: Cond = atom2(part, value)  # type: ignore[arg-type]
+        else:
+            got = specialize(part, slot, value)
         if isinstance(got, bool):
             if got is absorbing:
                 return absorbing
+            changed = True
             continue
+        changed = changed or got is not part
         parts.append(got)
+    if not changed:
+        return cond
     if not parts:
         return not absorbing
     return parts[0] if len(parts) == 1 else Junction(cond.op, tuple(parts))

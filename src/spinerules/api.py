@@ -24,10 +24,6 @@ _cache: dict[str, KnowledgeBase] = {}
 _lock = threading.Lock()
 
 
-#: objects made while the collector was paused above which it runs once straight after
-_COLLECT_AFTER = 100_000
-
-
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Compiling allocates millions of small objects and makes no reference cycles, yet each
@@ -40,12 +36,10 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_on:
+            # the collector walks what is left later, as for any large data a program loads (a
+            # 10,000-rule knowledge base keeps about half a million tracked objects); a full
+            # collection is not forced here, as it would also walk all of the caller's objects
             gc.enable()
-            # the objects made meanwhile would all be walked, generation after generation, on
-            # the caller's next allocations; after a large build, one full pass now is cheaper,
-            # and it is counted where it belongs: in the time to compile
-            if gc.get_count()[0] > _COLLECT_AFTER:
-                gc.collect()
 
 
 def rulesets() -> tuple[str, ...]:

@@ -28,7 +28,6 @@ __all__ = ["Program", "compile_model"]
 FireFn = Callable[[Sequence[Normal]], list[int]]
 ExplainFn = Callable[[Sequence[Normal]], tuple[list[int], tuple[tuple[int, ...], ...]]]
 ScreenFn = Callable[[Sequence[Normal]], dict[str, Verdict]]
-CondFn = Callable[[Sequence[Normal]], bool]
 LevelsFn = Callable[[Sequence[Normal]], tuple[int, ...]]
 NormFn = Callable[[Mapping[str, Any]], tuple[Normal, ...]]
 
@@ -63,8 +62,6 @@ class Program:
     screen_complete: ScreenFn = attrs.field(repr=False)
     #: complete profile -> verdict level per technique (what `screen_complete` reports)
     levels_complete: LevelsFn = attrs.field(repr=False)
-    #: per rule, two-valued condition for a profile where the rule's facts are known
-    cond2: tuple[CondFn, ...] = attrs.field(repr=False)
     #: profile -> normalised values, for well-formed input; raises anything on bad input
     quick_check: NormFn = attrs.field(repr=False)
     tree: Tree = attrs.field(repr=False)
@@ -163,7 +160,6 @@ def compile_model(model: Model) -> Program:
         explain_complete=namespace["explain"],
         screen_complete=namespace["screen"],
         levels_complete=namespace["levels"],
-        cond2=tuple(namespace[f"c{i}"] for i in range(len(lowered))),
         quick_check=namespace["check"],
         tree=tree,
         code=code,
@@ -195,14 +191,14 @@ class _Generator:
 
     # conditions
 
-    def expr(self, cond: Lowered, var: Callable[[int], str]) -> str:
+    def expr(self, cond: Lowered) -> str:
         """Two-valued Python for a condition whose slots are all known."""
         if isinstance(cond, Junction):
             if cond.op == "not":
-                return f"(not {self.expr(cond.parts[0], var)})"
+                return f"(not {self.expr(cond.parts[0])})"
             joiner = f" {cond.op} "
-            return "(" + joiner.join(self.expr(p, var) for p in cond.parts) + ")"
-        return self.atom(cond, var(cond.slot))
+            return "(" + joiner.join(self.expr(p) for p in cond.parts) + ")"
+        return self.atom(cond, f"s{cond.slot}")
 
     def atom(self, atom: Atom, s: str) -> str:
         op = atom.op
@@ -252,7 +248,7 @@ class _Generator:
                 self.lines.append(f"{pad}{then}")
             else:
                 assert not isinstance(cond, bool)
-                self.lines.append(f"{pad}if {self.expr(cond, _local)}: {then}")
+                self.lines.append(f"{pad}if {self.expr(cond)}: {then}")
 
     def screen_leaf(self, leaf: Leaf, pad: str, direct: list[tuple[tuple[int, int], ...]]) -> None:
         """Decide each technique with one chain, most restrictive level first, that stops at the
@@ -269,7 +265,7 @@ class _Generator:
                     otherwise = "" if keyword == "if" else "else: "
                     self.lines.append(f"{pad}{otherwise}l{t} = {level}")
                     break
-                test = " or ".join(self.expr(c, _local) for c in conds if not isinstance(c, bool))
+                test = " or ".join(self.expr(c) for c in conds if not isinstance(c, bool))
                 self.lines.append(f"{pad}{keyword} {test}: l{t} = {level}")
                 keyword = "elif"
 
@@ -317,10 +313,6 @@ class _Generator:
         )
         pairs = ", ".join(f"{name!r}: _V[l[{t}]]" for t, name in enumerate(self.techniques))
         self.lines += ["def screen(v):", "    l = levels(v)", f"    return {{{pairs}}}"]
-
-        # per-rule two-valued conditions
-        for i, cond in enumerate(lowered):
-            self.lines.append(f"def c{i}(v): return {self.expr(cond, lambda s: f'v[{s}]')}")
 
         self.check()
         code = "\n".join(self.lines) + "\n"
@@ -410,6 +402,3 @@ class _FrozenMap:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _FrozenMap) and other._ranks == self._ranks
 
-
-def _local(slot: int) -> str:
-    return f"s{slot}"

@@ -1,7 +1,8 @@
 """Running a compiled program on one checked profile: which rules fire and which are pending.
 
-A complete profile takes the generated two-valued code in one call. A partial one checks each
-rule: two-valued when every fact it reads is known, Kleene's three-valued logic otherwise.
+A complete profile takes the generated two-valued code in one call. A partial one evaluates each
+rule with Kleene's three-valued logic (`logic.kleene`), which measured faster than first checking
+whether a rule's facts are all known to run generated two-valued code for it.
 """
 
 from __future__ import annotations
@@ -21,14 +22,8 @@ def run(program: Program, values: Sequence[Normal]) -> tuple[tuple[int, ...], tu
         return tuple(program.fire_complete(values)), ()
     fired: list[int] = []
     pending: list[int] = []
-    cond2 = program.cond2
-    lowered = program.lowered
-    for i, slots in enumerate(program.rule_slots):
-        if all(values[s] is not None for s in slots):
-            if cond2[i](values):
-                fired.append(i)
-            continue
-        outcome = kleene(lowered[i], values)
+    for i, cond in enumerate(program.lowered):
+        outcome = kleene(cond, values)
         if outcome is True:
             fired.append(i)
         elif outcome is None:

@@ -401,4 +401,3 @@ class _FrozenMap:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _FrozenMap) and other._ranks == self._ranks
-

@@ -1019,26 +1019,29 @@ class _FastParser:
 
     # conditions
     def or_(self, i: int, depth: int) -> tuple[n.Condition, int]:
-        first, j = self.and_(i, depth)
-        kinds = self.kinds
-        if kinds[j] != "or":
-            return first, j
-        operands = [first]
-        while kinds[j] == "or":
-            operand, j = self.and_(j + 1, depth)
-            operands.append(operand)
-        return n.Or(tuple(operands), self.span(i, j - 1)), j
+        return self.chain(i, depth, "or", self.and_, n.Or)
 
     def and_(self, i: int, depth: int) -> tuple[n.Condition, int]:
-        first, j = self.not_(i, depth)
+        return self.chain(i, depth, "and", self.not_, n.And)
+
+    def chain(
+        self,
+        i: int,
+        depth: int,
+        word: str,
+        operand: Callable[[int, int], tuple[n.Condition, int]],
+        node: type[n.Or] | type[n.And],
+    ) -> tuple[n.Condition, int]:
+        """Operands joined by `word` (`or`, `and`): one alone is itself, not a one-part node."""
+        first, j = operand(i, depth)
         kinds = self.kinds
-        if kinds[j] != "and":
+        if kinds[j] != word:
             return first, j
         operands = [first]
-        while kinds[j] == "and":
-            operand, j = self.not_(j + 1, depth)
-            operands.append(operand)
-        return n.And(tuple(operands), self.span(i, j - 1)), j
+        while kinds[j] == word:
+            nxt, j = operand(j + 1, depth)
+            operands.append(nxt)
+        return node(tuple(operands), self.span(i, j - 1)), j
 
     def not_(self, i: int, depth: int) -> tuple[n.Condition, int]:
         if self.kinds[i] != "not":

@@ -50,9 +50,10 @@ class Program:
     site_effects: tuple[tuple[tuple[int, int, int], ...], ...]
     #: per site: the sites whose actions count there (itself and its ancestors)
     site_scope: tuple[frozenset[int], ...]
-    #: every (rule, technique, level, action index) where an unqualified verdict action of the
-    #: rule reaches the technique; its position in this tuple is its *entry number*
-    entries: tuple[tuple[int, int, int, int], ...]
+    #: every (rule, technique, site or -1, level, action index) where a verdict action of the
+    #: rule reaches the technique (-1: no site), in rule order; its position in this tuple is
+    #: its *entry number*
+    entries: tuple[tuple[int, int, int, int, int], ...]
     #: complete profile -> fired rule indexes, in rule order (through the index)
     fire_complete: FireFn = attrs.field(repr=False)
     #: complete profile -> (fired rule indexes, per technique the numbers of the fired entries
@@ -103,7 +104,7 @@ def compile_model(model: Model) -> Program:
 
     lowered = tuple(lower(rule.condition, model.facts, slot_of) for rule in model.rules)
     effects: list[tuple[tuple[int, int], ...]] = []
-    entries: list[tuple[int, int, int, int]] = []
+    entries: list[tuple[int, int, int, int, int]] = []
     direct: list[tuple[tuple[int, int], ...]] = []
     site_effects: list[tuple[tuple[int, int, int], ...]] = []
     for r, rule in enumerate(model.rules):
@@ -120,10 +121,11 @@ def compile_model(model: Model) -> Program:
                 t = t_index[tech]
                 if action.site is None:
                     plain[t] = max(plain.get(t, 0), action.level)
-                    entries.append((r, t, action.level, a))
+                    entries.append((r, t, -1, action.level, a))
                 else:
                     key = (t, s_index[action.site])
                     at_site[key] = max(at_site.get(key, 0), action.level)
+                    entries.append((r, t, key[1], action.level, a))
         effects.append(tuple(sorted(plain.items())))
         direct.append(tuple(sorted(named.items())))
         site_effects.append(tuple((t, s, lvl) for (t, s), lvl in sorted(at_site.items())))
@@ -281,13 +283,14 @@ class _Generator:
         lowered: tuple[Lowered, ...],
         direct: list[tuple[tuple[int, int], ...]],
         parents: list[tuple[int, int]],
-        entries: list[tuple[int, int, int, int]],
+        entries: list[tuple[int, int, int, int, int]],
     ) -> tuple[str, dict[str, Any]]:
         # explain: fired rule indexes, and per technique (local e<T>) the entry numbers of the
-        # fired actions that reach it; fire: the fired rules alone
+        # fired unqualified actions that reach it; fire: the fired rules alone
         notes = [""] * len(lowered)
-        for number, (rule, t, _, _) in enumerate(entries):
-            notes[rule] += f"; e{t} += ({number},)"
+        for number, (rule, t, site, _, _) in enumerate(entries):
+            if site < 0:
+                notes[rule] += f"; e{t} += ({number},)"
         techs = range(len(self.techniques))
         self.lines += ["def explain(v):"]
         self.unpack()

@@ -36,20 +36,10 @@ class KnowledgeBase:
         self.assessed: dict[tuple[int, ...], Assessment] = {}
         #: per rule: (technique, site or -1, level, action index) for every technique each of
         #: its verdict actions reaches, so that a result can group actions by technique at once
-        reach_down: dict[str, list[int]] = {name: [] for name in model.techniques}
-        for i, (name, node) in enumerate(model.techniques.items()):
-            reach_down[name].append(i)
-            for ancestor in node.ancestors:
-                reach_down[ancestor].append(i)
-        self.touch: tuple[tuple[tuple[int, int, int, int], ...], ...] = tuple(
-            tuple(
-                (t, -1 if action.site is None else self.site_index[action.site], action.level, a)
-                for a, action in enumerate(rule.actions)
-                if action.level and action.technique is not None
-                for t in reach_down[action.technique]
-            )
-            for rule in model.rules
-        )
+        touch: list[list[tuple[int, int, int, int]]] = [[] for _ in model.rules]
+        for r, t, site, level, a in self._program.entries:
+            touch[r].append((t, site, level, a))
+        self.touch = tuple(tuple(entries) for entries in touch)
 
     # ---- the schema, for other software and test generators -------------------------------
 
@@ -162,15 +152,16 @@ class KnowledgeBase:
     @cached_property
     def explain_table(self) -> tuple[tuple[tuple[tuple[int, int], ...], ...], tuple[Entry, ...]]:
         """For `Result.assessments()`, built on the first explanation asked for: an `Entry` per
-        entry number of the program (an unqualified verdict action and a technique it reaches);
-        and per rule, the (technique, entry number) pairs of its actions."""
+        entry number of the program (a verdict action and a technique it reaches); and per rule,
+        the (technique, entry number) pairs of its unqualified actions."""
         names = self._program.techniques
         entries: list[Entry] = []
         by_rule: list[list[tuple[int, int]]] = [[] for _ in self._model.rules]
-        for number, (r, t, level, a) in enumerate(self._program.entries):
+        for number, (r, t, site, level, a) in enumerate(self._program.entries):
             why = self.reason(r, a)
             entries.append((t, level, why, lone_assessment(names[t], level, why)))
-            by_rule[r].append((t, number))
+            if site < 0:  # `assessments()` is without a site
+                by_rule[r].append((t, number))
         return tuple(tuple(pairs) for pairs in by_rule), tuple(entries)
 
     @cached_property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +77,17 @@ rule kidneys:
 @pytest.fixture(scope="session")
 def demo() -> spinerules.KnowledgeBase:
     return spinerules.compile_text(DEMO, name="demo")
+
+
+def two_documents(
+    folder: Path, vocabulary: str, rule_a: str, rule_b: str
+) -> spinerules.KnowledgeBase:
+    """A knowledge base of two rulesets over one vocabulary, each citing its own document:
+    `a` (document "a.txt") with `rule_a`, `b` ("b.txt") with `rule_b`."""
+    (folder / "v.rules").write_text(vocabulary)
+    for name, rule in (("a", rule_a), ("b", rule_b)):
+        (folder / f"{name}.rules").write_text(
+            f'ruleset {name}\ndocument "{name}.txt"\nuse "v.rules"\n{rule}\n'
+        )
+    (folder / "both.rules").write_text('use "a.rules"\nuse "b.rules"\n')
+    return spinerules.load_path(folder / "both.rules")

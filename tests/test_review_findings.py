@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import pytest
+from conftest import two_documents
 
 import spinerules
 from spinerules import FactError, RulesError, Verdict
@@ -93,19 +94,13 @@ def test_the_cache_notices_a_re_pointed_import_symlink(
 # losing at a site: the code skips it on purpose, "an unqualified action is looked at without a
 # site".)
 def test_a_disagreement_at_a_descendant_site_is_reported(tmp_path: Path) -> None:
-    (tmp_path / "v.rules").write_text(
-        "fact f: bool\ntechnique massage\nsite spine\nsite seg under spine\n"
+    kb = two_documents(
+        tmp_path,
+        "fact f: bool\ntechnique massage\nsite spine\nsite seg under spine\n",
+        'rule a_ok: if f then recommend massage at spine because "x" cite quote "qa"',
+        'rule b_no: if f then contraindicate massage at seg because "y" cite quote "qb"',
     )
-    (tmp_path / "a.rules").write_text(
-        'ruleset a\ndocument "a.txt"\nuse "v.rules"\n'
-        'rule a_ok: if f then recommend massage at spine because "x" cite quote "qa"\n'
-    )
-    (tmp_path / "b.rules").write_text(
-        'ruleset b\ndocument "b.txt"\nuse "v.rules"\n'
-        'rule b_no: if f then contraindicate massage at seg because "y" cite quote "qb"\n'
-    )
-    (tmp_path / "both.rules").write_text('use "a.rules"\nuse "b.rules"\n')
-    res = spinerules.load_path(tmp_path / "both.rules").evaluate({"f": True})
+    res = kb.evaluate({"f": True})
     (loss,) = res.overridden("massage", at="seg")  # the engine itself says a_ok lost at seg
     assert loss.permissive.rule_id == "a_ok"
     assert [r.rule_id for r in loss.by] == ["b_no"]

@@ -7,7 +7,7 @@ import itertools
 from typing import Any
 
 import pytest
-from conftest import DEMO
+from conftest import DEMO, two_documents
 
 import spinerules
 from spinerules import FactError, KnowledgeBase, Verdict
@@ -102,19 +102,13 @@ def test_overridden_permissive_actions_stay_visible(demo: KnowledgeBase) -> None
 
 
 def test_disagreements_between_documents(tmp_path: Any) -> None:
-    (tmp_path / "vocab.rules").write_text(
-        "fact f: bool\ntechnique massage\ntechnique sw under massage\n"
+    kb = two_documents(
+        tmp_path,
+        "fact f: bool\ntechnique massage\ntechnique sw under massage\n",
+        'rule a_ok: if f then recommend sw because "fine" cite quote "qa"',
+        'rule b_no: if f then caution massage because "careful" cite quote "qb"',
     )
-    (tmp_path / "a.rules").write_text(
-        'ruleset a\ndocument "a.txt"\nuse "vocab.rules"\n'
-        'rule a_ok: if f then recommend sw because "fine" cite quote "qa"\n'
-    )
-    (tmp_path / "b.rules").write_text(
-        'ruleset b\ndocument "b.txt"\nuse "vocab.rules"\n'
-        'rule b_no: if f then caution massage because "careful" cite quote "qb"\n'
-    )
-    (tmp_path / "both.rules").write_text('use "a.rules"\nuse "b.rules"\n')
-    res = spinerules.load_path(tmp_path / "both.rules").evaluate({"f": True})
+    res = kb.evaluate({"f": True})
     assert res.verdict("sw") is V.CAUTION
     (d,) = res.disagreements
     assert d.technique == "sw"

@@ -1,7 +1,8 @@
 """The analyzer agrees with brute force on small generated knowledge bases.
 
 Hypothesis writes knowledge bases of two files (two documents, so disagreements can happen) with
-2-4 facts over tiny domains, a three-technique hierarchy, two nested sites and 1-6 rules. The
+2-4 facts over tiny domains, a three-technique hierarchy, two nested sites (any of them may be
+explicit) and 1-6 rules. The
 oracle below evaluates *every* patient with the engine (every complete patient, and for the
 checks that consider them every partial one) and derives each finding from the definitions in
 the analysis modules' docstrings, using only `kb.evaluate` results. Every finding the analyzer
@@ -31,8 +32,8 @@ from spinerules.schema import ActionKind, FactKind
 EXAMPLES = int(os.environ.get("SPINERULES_BRUTEFORCE_EXAMPLES", "400"))
 TMP = Path(tempfile.mkdtemp(prefix="spinerules-bruteforce-"))
 
-TECHNIQUES = "technique t0\ntechnique t1 under t0\ntechnique t2{parent}\n"
-SITES = "site s0\nsite s1 under s0\nsite s2\n"
+TECHNIQUES = "technique t0{x0}\ntechnique t1 under t0{x1}\ntechnique t2{parent}{x2}\n"
+SITES = "site s0{x0}\nsite s1 under s0{x1}\nsite s2{x2}\n"
 VERBS = ("contraindicate", "caution", "recommend", "allow")
 FactSpec = tuple[str, str, tuple[str, ...]]  # name, kind, values
 
@@ -129,6 +130,9 @@ def knowledge_bases(draw: st.DrawFn) -> tuple[str, str]:
     """(root file text, imported file text)."""
     facts = draw(fact_decls())
     parent = draw(st.sampled_from(["", " under t0", " under t1"]))
+    explicit = st.sampled_from(["", "", " explicit"])  # permissions stop at explicit nodes
+    tech_flags = {f"x{i}": draw(explicit) for i in range(3)}
+    site_flags = {f"x{i}": draw(explicit) for i in range(3)}
     n_rules = draw(st.integers(1, 6))
     rules = []
     for i in range(n_rules):
@@ -139,8 +143,8 @@ def knowledge_bases(draw: st.DrawFn) -> tuple[str, str]:
         'ruleset lib\ndocument "B"\n'
         + "\n".join(decl_text(*f) for f in facts)
         + "\n"
-        + TECHNIQUES.format(parent=parent)
-        + SITES
+        + TECHNIQUES.format(parent=parent, **tech_flags)
+        + SITES.format(**site_flags)
         + "".join(rules[:split])
     )
     root = 'ruleset root\ndocument "A"\nuse "lib.rules"\n' + "".join(rules[split:])

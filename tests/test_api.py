@@ -136,7 +136,9 @@ def test_to_dict_schema(demo: KnowledgeBase) -> None:
     assert json.loads(json.dumps(data)) == data
     assert set(data) == {
         "knowledge_base",
+        "general_screening",
         "facts",
+        "unused_facts",
         "verdicts",
         "referrals",
         "requirements",
@@ -156,7 +158,10 @@ def test_to_dict_schema(demo: KnowledgeBase) -> None:
         "pending",
         "overridden",
         "sites",
+        "doubts",
     }
+    assert data["general_screening"] is False  # the demo does not use the shipped screening
+    assert data["unused_facts"] == []  # phase decides mild_herniation, symptoms nerve_signs
     # mild_herniation fires; fever_blocks (fever unknown) could still contraindicate
     assert entry["verdict"] == "undetermined"
     assert (entry["floor"], entry["ceiling"]) == ("recommended", "contraindicated")

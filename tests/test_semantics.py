@@ -228,21 +228,23 @@ def test_not_undetermined_when_pending_rules_cannot_make_it_worse(demo: Knowledg
 # 9. Missing facts, most decisive first.
 def test_missing_facts_order(demo: KnowledgeBase) -> None:
     res = demo.evaluate({})
-    # condition and phase could trigger a contraindication (acute_herniation); condition waits in
-    # three pending rules (acute, mild, kidneys), phase in two; trend, pain_score (urgent
-    # referral) and fever in one each, in declaration order; symptoms could trigger a caution.
+    # pain_score could trigger an urgent referral (severe_pain): it comes first. condition and
+    # phase could trigger a contraindication (acute_herniation); condition waits in three
+    # pending rules (acute, mild, kidneys), phase in two; trend and fever in one each, in
+    # declaration order; symptoms could trigger a caution.
     assert [m.fact for m in res.missing] == [
+        "pain_score",
         "condition",
         "phase",
         "trend",
-        "pain_score",
         "fever",
         "symptoms",
     ]
-    first = res.missing[0]
-    assert first.values == ("nonspecific_lbp", "herniation", "stenosis")
-    assert first.stakes == "contraindicate"
-    assert first.rules == ("acute_herniation", "mild_herniation", "kidneys")
+    assert res.missing[0].stakes == "urgent referral"
+    second = res.missing[1]
+    assert second.values == ("nonspecific_lbp", "herniation", "stenosis")
+    assert second.stakes == "contraindicate"
+    assert second.rules == ("acute_herniation", "mild_herniation", "kidneys")
     assert res.missing[-1].stakes == "caution"
 
 

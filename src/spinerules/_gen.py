@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["rule_sources"]
 
 _PUNCT = frozenset({"=", "!=", "<", "<=", ">", ">=", ",", "{", "}", "(", ")", ":", "|", ".."})
-_VERBS = ("contraindicate", "caution", "recommend", "allow")
+_VERBS = ("contraindicate", "caution", "recommend", "allow", "doubt")
 _VERDICTS = ("contraindicated", "caution", "recommended", "allowed", "unassessed", "undetermined")
 
 
@@ -87,6 +87,9 @@ def rule_sources(*, comments: bool = True, messy: bool = True) -> SearchStrategy
         for study in draw(st.lists(text, max_size=2)):
             statements.append(["study", quote(study)])
 
+        def session() -> list[str]:
+            return ["session"] if draw(st.integers(0, 3)) == 0 else []
+
         # facts
         facts: dict[str, tuple[str, Any]] = {}
         for _ in range(draw(st.integers(1, 5))):
@@ -94,13 +97,13 @@ def rule_sources(*, comments: bool = True, messy: bool = True) -> SearchStrategy
             kind = draw(st.sampled_from(["enum", "ordered", "int", "bool", "set"]))
             if kind == "bool":
                 facts[name] = (kind, None)
-                statements.append(["fact", name, ":", "bool", *maybe_string()])
+                statements.append(["fact", name, ":", "bool", *session(), *maybe_string()])
             elif kind == "int":
                 low = draw(st.integers(-20, 50))
                 high = draw(st.integers(low, low + 30))
                 facts[name] = (kind, (low, high))
                 statements.append(["fact", name, ":", "int", str(low), "..", str(high)])
-                statements[-1] += maybe_string()
+                statements[-1] += [*session(), *maybe_string()]
             else:
                 values = draw(
                     st.lists(names, min_size=2 if kind == "ordered" else 1, max_size=4, unique=True)
@@ -109,14 +112,15 @@ def rule_sources(*, comments: bool = True, messy: bool = True) -> SearchStrategy
                 sep = "<" if kind == "ordered" else "|"
                 words = {"enum": [], "ordered": ["ordered"], "set": ["set", "of"]}[kind]
                 body = _joined([[v] for v in values], sep)
-                statements.append(["fact", name, ":", *words, *body, *maybe_string()])
+                statements.append(["fact", name, ":", *words, *body, *session(), *maybe_string()])
 
         def hierarchy(word: str, low: int, high: int) -> list[str]:
             made: list[str] = []
             for _ in range(draw(st.integers(low, high))):
                 name = fresh()
                 under = ["under", draw(st.sampled_from(made))] if made and flip() else []
-                statements.append([word, name, *under, *maybe_string()])
+                explicit = ["explicit"] if draw(st.integers(0, 2)) == 0 else []
+                statements.append([word, name, *under, *explicit, *maybe_string()])
                 made.append(name)
             return made
 
@@ -198,7 +202,8 @@ def rule_sources(*, comments: bool = True, messy: bool = True) -> SearchStrategy
                 return ["refer", draw(st.sampled_from(["urgent", "routine"])), quote(draw(text))]
             if kind == "require":
                 return ["require", fresh(), *maybe_string()]
-            return ["advise", quote(draw(text))]
+            topic = [fresh()] if flip() else []
+            return ["advise", *topic, quote(draw(text))]
 
         rule_ids: list[str] = []
         for _ in range(draw(st.integers(0, 4))):
@@ -215,6 +220,8 @@ def rule_sources(*, comments: bool = True, messy: bool = True) -> SearchStrategy
             ]
             if flip():
                 meta.insert(draw(st.integers(0, len(meta))), ["because", quote(draw(text))])
+            if draw(st.integers(0, 3)) == 0:
+                meta.insert(draw(st.integers(0, len(meta))), ["generalizes", quote(draw(text))])
             statements.append([*rule_head, *body, *(tok for m in meta for tok in m)])
 
         # tests

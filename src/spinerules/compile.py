@@ -21,7 +21,7 @@ from .facts import Normal
 from .index import Cond, Leaf, Tree, build
 from .logic import Atom, Junction, Lowered, lower, slots_of
 from .result import Verdict
-from .schema import Fact, FactKind, Model, Node
+from .schema import RESTRICTIVE, Fact, FactKind, Model, Node
 
 __all__ = ["Program", "compile_model"]
 
@@ -48,8 +48,12 @@ class Program:
     effects: tuple[tuple[tuple[int, int], ...], ...]
     #: per rule: the (technique, site, level) triples its site-qualified verdict actions reach
     site_effects: tuple[tuple[tuple[int, int, int], ...], ...]
-    #: per site: the sites whose actions count there (itself and its ancestors)
+    #: per site: the sites whose restrictive actions count there (itself and its ancestors)
     site_scope: tuple[frozenset[int], ...]
+    #: per site: the sites whose permissive actions count there (`Node.permitted_by`)
+    site_permit: tuple[frozenset[int], ...]
+    #: per site: whether permissive actions without a site count there (`Node.open`)
+    site_open: tuple[bool, ...]
     #: every (rule, technique, site or -1, level, action index) where a verdict action of the
     #: rule reaches the technique (-1: no site), in rule order; its position in this tuple is
     #: its *entry number*
@@ -69,12 +73,16 @@ class Program:
     code: str = attrs.field(repr=False)
 
 
-def _descendants(table: Mapping[str, Node]) -> dict[str, tuple[str, ...]]:
-    """Each node and everything under it, in declaration order."""
-    out: dict[str, list[str]] = {name: [name] for name in table}
+def _descendants(
+    table: Mapping[str, Node], permissive: bool = False
+) -> dict[str, tuple[str, ...]]:
+    """Each node and everything under it that its actions reach, in declaration order:
+    everything for restrictive actions, and for permissive ones what does not lie beyond an
+    explicit node (see `Node.permitted_by`)."""
+    out: dict[str, list[str]] = {name: [] for name in table}
     for name, node in table.items():
-        for ancestor in node.ancestors:
-            out[ancestor].append(name)
+        for above in node.permitted_by if permissive else node.reached_by:
+            out[above].append(name)
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -101,6 +109,7 @@ def compile_model(model: Model) -> Program:
     t_index = {t: i for i, t in enumerate(techniques)}
     s_index = {s: i for i, s in enumerate(sites)}
     reach = _descendants(model.techniques)
+    permit_reach = _descendants(model.techniques, permissive=True)
 
     lowered = tuple(lower(rule.condition, model.facts, slot_of) for rule in model.rules)
     effects: list[tuple[tuple[int, int], ...]] = []
@@ -117,7 +126,8 @@ def compile_model(model: Model) -> Program:
             if action.site is None:
                 t0 = t_index[action.technique]
                 named[t0] = max(named.get(t0, 0), action.level)
-            for tech in reach[action.technique]:
+            below = permit_reach if action.permissive else reach
+            for tech in below[action.technique]:
                 t = t_index[tech]
                 if action.site is None:
                     plain[t] = max(plain.get(t, 0), action.level)
@@ -129,9 +139,11 @@ def compile_model(model: Model) -> Program:
         effects.append(tuple(sorted(plain.items())))
         direct.append(tuple(sorted(named.items())))
         site_effects.append(tuple((t, s, lvl) for (t, s), lvl in sorted(at_site.items())))
-    site_scope = tuple(
-        frozenset([i, *(s_index[a] for a in model.sites[s].ancestors)]) for i, s in enumerate(sites)
+    site_scope = tuple(frozenset(s_index[a] for a in model.sites[s].reached_by) for s in sites)
+    site_permit = tuple(
+        frozenset(s_index[a] for a in model.sites[s].permitted_by) for s in sites
     )
+    site_open = tuple(model.sites[s].open for s in sites)
     rule_slots = tuple(slots_of(c) for c in lowered)
     domains = {
         i: d for i, name in enumerate(slots) if (d := _domain(model.facts[name])) is not None
@@ -142,7 +154,7 @@ def compile_model(model: Model) -> Program:
     # code grows with the copies in its tree: it gets a shallower one, at most 2 copies per rule
     fire_tree = build(list(enumerate(lowered)), domains, reads, 2 * len(lowered) + 64)
     parents = [
-        (t_index[name], t_index[node.parent])
+        (t_index[name], t_index[node.parent], node.explicit)
         for name, node in sorted(model.techniques.items(), key=lambda kv: len(kv[1].ancestors))
         if node.parent is not None
     ]
@@ -157,6 +169,8 @@ def compile_model(model: Model) -> Program:
         effects=tuple(effects),
         site_effects=tuple(site_effects),
         site_scope=site_scope,
+        site_permit=site_permit,
+        site_open=site_open,
         entries=tuple(entries),
         fire_complete=namespace["fire"],
         explain_complete=namespace["explain"],
@@ -282,7 +296,7 @@ class _Generator:
         fire_tree: Tree,
         lowered: tuple[Lowered, ...],
         direct: list[tuple[tuple[int, int], ...]],
-        parents: list[tuple[int, int]],
+        parents: list[tuple[int, int, bool]],
         entries: list[tuple[int, int, int, int, int]],
     ) -> tuple[str, dict[str, Any]]:
         # explain: fired rule indexes, and per technique (local e<T>) the entry numbers of the
@@ -309,8 +323,10 @@ class _Generator:
                 "    " + " = ".join(f"l{t}" for t in range(len(self.techniques))) + " = 0"
             )
         self.tree(tree, 1, lambda leaf, pad: self.screen_leaf(leaf, pad, direct))
-        for child, parent in parents:
-            self.lines.append(f"    if l{child} < l{parent}: l{child} = l{parent}")
+        # a level flows down the hierarchy; into an explicit technique only a restrictive one
+        for child, parent, explicit in parents:
+            guard = f" and l{parent} >= {RESTRICTIVE}" if explicit else ""
+            self.lines.append(f"    if l{child} < l{parent}{guard}: l{child} = l{parent}")
         self.lines.append(
             "    return (" + "".join(f"l{t}, " for t in range(len(self.techniques))) + ")"
         )

@@ -217,19 +217,25 @@ def _fact(decl: n.FactDecl) -> list[_Line]:
         sep = " < " if decl.kind == "ordered" else " | "
         values = [v.name for v in decl.values]
         one = head + prefix + sep.join(values)
+        if decl.session:
+            one += " session"
         if len(one) <= WIDTH:
-            lines = [_Line(one, line)]
+            return _with_description([_Line(one, line)], decl.description, decl.span)
+        indent = " " * len(head)
+        lines = [_Line(head + prefix + values[0], line)]
+        current = lines[0]
+        for value in decl.values[1:]:
+            piece = sep + value.name
+            if len(current.text) + len(piece) > WIDTH:
+                current = _Line(indent + sep.strip() + " " + value.name, value.span.line)
+                lines.append(current)
+            else:
+                current.text += piece
+    if decl.session:
+        if len(lines[-1].text) + len(" session") <= WIDTH:
+            lines[-1].text += " session"
         else:
-            indent = " " * len(head)
-            lines = [_Line(head + prefix + values[0], line)]
-            current = lines[0]
-            for value in decl.values[1:]:
-                piece = sep + value.name
-                if len(current.text) + len(piece) > WIDTH:
-                    current = _Line(indent + sep.strip() + " " + value.name, value.span.line)
-                    lines.append(current)
-                else:
-                    current.text += piece
+            lines.append(_Line(_STEP + "session", decl.span.end_line))
     return _with_description(lines, decl.description, decl.span)
 
 
@@ -238,6 +244,8 @@ def _node_decl(decl: n.TechniqueDecl | n.SiteDecl) -> list[_Line]:
     text = f"{word} {decl.name.name}"
     if decl.parent is not None:
         text += f" under {decl.parent.name}"
+    if decl.explicit:
+        text += " explicit"
     return _with_description([_Line(text, decl.span.line)], decl.description, decl.span)
 
 
@@ -263,7 +271,8 @@ def _rule(rule: n.RuleNode) -> list[_Line]:
     actions = [action_text(a) for a in rule.actions]
     start = rule.span.line
     one = f"if {cond} then {', '.join(actions)}"
-    if rule.id is None and rule.because is None and not rule.cites and len(one) <= WIDTH:
+    bare = rule.because is None and rule.generalizes is None and not rule.cites
+    if rule.id is None and bare and len(one) <= WIDTH:
         return [_Line(one, start)]
     out: list[_Line] = []
     if rule.id is not None:
@@ -282,6 +291,9 @@ def _rule(rule: n.RuleNode) -> list[_Line]:
     out += lines
     if rule.because is not None:
         out.append(_Line(f"{base}because {quote(rule.because)}", words["because"][0]))
+    if rule.generalizes is not None:
+        line = words.get("generalizes", [rule.span.end_line])[0]
+        out.append(_Line(f"{base}generalizes {quote(rule.generalizes)}", line))
     for cite in rule.cites:
         section = f" {quote(cite.section)}" if cite.section is not None else ""
         out.append(_Line(f"{base}cite{section} quote {quote(cite.quote)}", cite.span.line))

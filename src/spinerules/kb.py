@@ -10,6 +10,7 @@ from .compile import Program, compile_model
 from .errors import UnknownNameError
 from .evaluate import run
 from .facts import Normal, denormalize, normalize
+from .load import GENERAL_SCREENING
 from .nodes import TestNode
 from .result import Assessment, Entry, Reason, Result, Verdict, blank_assessment, lone_assessment
 from .schema import Fact, Model, Node, Rule, RulesetInfo, RulesWarning
@@ -85,6 +86,13 @@ class KnowledgeBase:
     def warnings(self) -> tuple[RulesWarning, ...]:
         return self._model.warnings
 
+    @property
+    def general_screening(self) -> bool:
+        """Whether the shipped general safety screening (`general_screening`: red flags and
+        general contraindications for every patient, whatever the condition) is part of this
+        knowledge base. `load_all()` includes it; one document's ruleset alone does not."""
+        return any(info.shipped and info.name == GENERAL_SCREENING for info in self.rulesets)
+
     @cached_property
     def rule_index(self) -> Mapping[str, int]:
         return {rule.id: i for i, rule in enumerate(self._model.rules)}
@@ -145,6 +153,8 @@ class KnowledgeBase:
                 quote=cite.quote if cite else None,
                 location=rule.location,
                 cites=tuple((c.section, c.quote) for c in rule.cites),
+                generalized=rule.generalized,
+                topic=action.topic,
             )
             self._reasons[key] = found
         return found

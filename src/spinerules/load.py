@@ -21,7 +21,10 @@ from .errors import (
 from .source import Source, Span
 from .suggest import did_you_mean
 
-__all__ = ["load_modules", "read_source", "shipped_names", "shipped_path"]
+__all__ = ["GENERAL_SCREENING", "load_modules", "read_source", "shipped_names", "shipped_path"]
+
+#: the shipped ruleset of safety screening for every patient, whatever the condition
+GENERAL_SCREENING = "general_screening"
 
 
 def shipped_names() -> tuple[str, ...]:

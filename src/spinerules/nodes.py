@@ -177,10 +177,12 @@ class Require:
 
 @attrs.frozen
 class Advise:
-    """`advise "text"`."""
+    """`advise [TOPIC] "text"`."""
 
     text: str
     span: Span = attrs.field(eq=False, repr=False)
+    #: advice of two documents on the same topic is listed as a disagreement
+    topic: Ident | None = attrs.field(default=None, kw_only=True)
 
 
 Action = VerdictAction | Refer | Require | Advise
@@ -205,6 +207,9 @@ class RuleNode:
     because: str | None
     cites: tuple[Cite, ...]
     span: Span = attrs.field(eq=False, repr=False)
+    #: `generalizes "DOCUMENT"`: the rule applies a statement of DOCUMENT, made about one
+    #: condition, to every patient (a safety-first reading); its cites quote that document
+    generalizes: str | None = attrs.field(default=None, kw_only=True)
 
 
 # ---- header and declarations ------------------------------------------------------------------
@@ -252,10 +257,11 @@ class UseDecl:
 
 @attrs.frozen
 class FactDecl:
-    """`fact NAME: TYPE ["description"]`.
+    """`fact NAME: TYPE [session] ["description"]`.
 
     `kind` is one of "enum", "ordered", "int", "bool", "set"; `values` lists the enum, ordered
-    (lowest first) or set values; `low`/`high` bound an int.
+    (lowest first) or set values; `low`/`high` bound an int; `session` marks a day-of-session
+    detail, asked after the clinical facts.
     """
 
     name: Ident
@@ -265,22 +271,33 @@ class FactDecl:
     high: Literal | None
     description: str | None
     span: Span = attrs.field(eq=False, repr=False)
+    session: bool = attrs.field(default=False, kw_only=True)
 
 
 @attrs.frozen
 class TechniqueDecl:
+    """`technique NAME [under PARENT] [explicit] ["description"]`: `explicit` means a
+    permissive action reaches it only by naming it (or a node below the last explicit one
+    above it); restrictive actions reach it from any ancestor."""
+
     name: Ident
     parent: Ident | None
     description: str | None
     span: Span = attrs.field(eq=False, repr=False)
+    explicit: bool = attrs.field(default=False, kw_only=True)
 
 
 @attrs.frozen
 class SiteDecl:
+    """`site NAME [under PARENT] [explicit] ["description"]`: `explicit` means a
+    permissive action reaches it only by naming it (or a node below the last explicit one
+    above it); restrictive actions reach it from any ancestor."""
+
     name: Ident
     parent: Ident | None
     description: str | None
     span: Span = attrs.field(eq=False, repr=False)
+    explicit: bool = attrs.field(default=False, kw_only=True)
 
 
 # ---- in-file tests --------------------------------------------------------------------------

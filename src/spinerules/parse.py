@@ -164,7 +164,9 @@ _VALUE_TERMINALS = frozenset({"NAME", "INT", "TRUE", "FALSE"})
 
 #: What a name means after each word: "expected a technique name", not "expected a name".
 _NAME_AFTER = {
-    **dict.fromkeys(("contraindicate", "caution", "recommend", "allow"), "a name of a technique"),
+    **dict.fromkeys(
+        ("contraindicate", "caution", "recommend", "allow", "doubt"), "a name of a technique"
+    ),
     **dict.fromkeys(("contraindicated", "recommended", "allowed"), "a name of a technique"),
     **dict.fromkeys(("unassessed", "undetermined", "disagreement"), "a name of a technique"),
     "at": "a name of a site",
@@ -177,6 +179,7 @@ _NAME_AFTER = {
     "fires": "a rule id",
     "require": "a name of a requirement",
     "requirement": "a name of a requirement",
+    "advise": "a topic name or a quoted string",
     "use": "a name of a shipped ruleset",
     **dict.fromkeys(("if", "and", "or", "not", "(", "given", "missing"), "a name of a fact"),
     **dict.fromkeys((":", "|", "<", "of"), "a name for a value"),
@@ -441,9 +444,16 @@ class _Lower(Transformer[Token, Any]):
 
     # declarations
     def fact_decl(self, meta: Any, items: list[Any]) -> n.FactDecl:
-        name, (kind, values, low, high), desc = items
+        name, (kind, values, low, high), session, desc = items
         return n.FactDecl(
-            self._ident(name), kind, values, low, high, self._text(desc), self._span(meta)
+            self._ident(name),
+            kind,
+            values,
+            low,
+            high,
+            self._text(desc),
+            self._span(meta),
+            session=session is not None,
         )
 
     def enum_type(self, meta: Any, items: list[Token]) -> tuple[Any, ...]:
@@ -465,14 +475,26 @@ class _Lower(Transformer[Token, Any]):
         return n.Literal(int(items[0]), self._tspan(items[0]))
 
     def technique_decl(self, meta: Any, items: list[Any]) -> n.TechniqueDecl:
-        name, parent, desc = items
+        name, parent, explicit, desc = items
         parent_id = None if parent is None else self._ident(parent)
-        return n.TechniqueDecl(self._ident(name), parent_id, self._text(desc), self._span(meta))
+        return n.TechniqueDecl(
+            self._ident(name),
+            parent_id,
+            self._text(desc),
+            self._span(meta),
+            explicit=explicit is not None,
+        )
 
     def site_decl(self, meta: Any, items: list[Any]) -> n.SiteDecl:
-        name, parent, desc = items
+        name, parent, explicit, desc = items
         parent_id = None if parent is None else self._ident(parent)
-        return n.SiteDecl(self._ident(name), parent_id, self._text(desc), self._span(meta))
+        return n.SiteDecl(
+            self._ident(name),
+            parent_id,
+            self._text(desc),
+            self._span(meta),
+            explicit=explicit is not None,
+        )
 
     # rules
     def rule(self, meta: Any, items: list[Any]) -> n.RuleNode:
@@ -480,22 +502,37 @@ class _Lower(Transformer[Token, Any]):
         condition = items[1]
         actions: list[n.Action] = []
         because: str | None = None
+        generalizes: str | None = None
         cites: list[n.Cite] = []
         for item in items[2:]:
             if isinstance(item, n.Cite):
                 cites.append(item)
             elif isinstance(item, _Because):
-                if because is not None:
-                    raise _LoweringError("a rule can have only one `because`", item.span)
-                because = item.text
+                if item.word == "because":
+                    if because is not None:
+                        raise _LoweringError("a rule can have only one `because`", item.span)
+                    because = item.text
+                else:
+                    if generalizes is not None:
+                        raise _LoweringError("a rule can generalize only one document", item.span)
+                    generalizes = item.text
             else:
                 actions.append(item)
         return n.RuleNode(
-            rule_id, condition, tuple(actions), because, tuple(cites), self._span(meta)
+            rule_id,
+            condition,
+            tuple(actions),
+            because,
+            tuple(cites),
+            self._span(meta),
+            generalizes=generalizes,
         )
 
     def because(self, meta: Any, items: list[Token]) -> _Because:
         return _Because(_unquote(items[0]), self._span(meta))
+
+    def generalizes(self, meta: Any, items: list[Token]) -> _Because:
+        return _Because(_unquote(items[0]), self._span(meta), "generalizes")
 
     def cite(self, meta: Any, items: list[Token | None]) -> n.Cite:
         section, quote = items
@@ -565,8 +602,14 @@ class _Lower(Transformer[Token, Any]):
     def require(self, meta: Any, items: list[Any]) -> n.Require:
         return n.Require(self._ident(items[0]), self._text(items[1]), self._span(meta))
 
-    def advise(self, meta: Any, items: list[Token]) -> n.Advise:
-        return n.Advise(_unquote(items[0]), self._span(meta))
+    def advise(self, meta: Any, items: list[Token | None]) -> n.Advise:
+        topic, text = items
+        assert text is not None
+        return n.Advise(
+            _unquote(text),
+            self._span(meta),
+            topic=None if topic is None else self._ident(topic),
+        )
 
     # tests
     def test(self, meta: Any, items: list[Any]) -> n.TestNode:
@@ -612,9 +655,12 @@ class _Lower(Transformer[Token, Any]):
 
 
 class _Because:
-    def __init__(self, text: str, span: Span) -> None:
+    """A one-string rule clause: `because "..."` or `generalizes "..."` (`word`)."""
+
+    def __init__(self, text: str, span: Span, word: str = "because") -> None:
         self.text = text
         self.span = span
+        self.word = word
 
 
 class _LoweringError(Exception):
@@ -651,12 +697,14 @@ _RESERVED = frozenset(
         "contraindicate",
         "disagreement",
         "undetermined",
+        "generalizes",
         "recommended",
         "requirement",
         "unassessed",
         "recommend",
         "technique",
         "document",
+        "explicit",
         "referral",
         "reviewed",
         "allowed",
@@ -668,12 +716,14 @@ _RESERVED = frozenset(
         "require",
         "routine",
         "ruleset",
+        "session",
         "unknown",
         "version",
         "advise",
         "expect",
         "urgent",
         "allow",
+        "doubt",
         "false",
         "fires",
         "given",
@@ -727,7 +777,7 @@ _SCANNED_KIND = ("", "STRING", "", "DATE", "INT")
 _MAX_NESTING = 64
 
 _COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})
-_VERBS = frozenset({"contraindicate", "caution", "recommend", "allow"})
+_VERBS = frozenset({"contraindicate", "caution", "recommend", "allow", "doubt"})
 _URGENCIES = frozenset({"urgent", "routine"})
 _VERDICT_WORDS = frozenset(
     {"contraindicated", "caution", "recommended", "allowed", "unassessed", "undetermined"}
@@ -961,28 +1011,32 @@ class _FastParser:
             values, j = self.names(self.expect(j + 1, "of"), "|")
         else:
             raise _NotFast
-        description, j = self.optional_text(j)
+        session = kinds[j] == "session"
+        description, j = self.optional_text(j + session)
         span = self.span(i, j - 1)
-        return n.FactDecl(name, kind, values, low, high, description, span), j
+        decl = n.FactDecl(name, kind, values, low, high, description, span, session=session)
+        return decl, j
 
     def technique_decl(self, i: int) -> tuple[n.TechniqueDecl, int]:
-        name, parent, description, j = self.declared(i)
-        return n.TechniqueDecl(name, parent, description, self.span(i, j - 1)), j
+        name, parent, explicit, description, j = self.declared(i)
+        span = self.span(i, j - 1)
+        return n.TechniqueDecl(name, parent, description, span, explicit=explicit), j
 
     def site_decl(self, i: int) -> tuple[n.SiteDecl, int]:
-        name, parent, description, j = self.declared(i)
-        return n.SiteDecl(name, parent, description, self.span(i, j - 1)), j
+        name, parent, explicit, description, j = self.declared(i)
+        return n.SiteDecl(name, parent, description, self.span(i, j - 1), explicit=explicit), j
 
-    def declared(self, i: int) -> tuple[n.Ident, n.Ident | None, str | None, int]:
-        """WORD NAME ["under" NAME] [STRING]"""
+    def declared(self, i: int) -> tuple[n.Ident, n.Ident | None, bool, str | None, int]:
+        """WORD NAME ["under" NAME] ["explicit"] [STRING]"""
         name = self.ident(i + 1)
         parent = None
         j = i + 2
         if self.kinds[j] == "under":
             parent = self.ident(j + 1)
             j += 2
-        description, j = self.optional_text(j)
-        return name, parent, description, j
+        explicit = self.kinds[j] == "explicit"
+        description, j = self.optional_text(j + explicit)
+        return name, parent, explicit, description, j
 
     # rules
     def rule(self, i: int) -> tuple[n.RuleNode, int]:
@@ -999,6 +1053,7 @@ class _FastParser:
             action, j = self.action(j + 1)
             actions.append(action)
         because: str | None = None
+        generalizes: str | None = None
         cites: list[n.Cite] = []
         while True:
             kind = kinds[j]
@@ -1006,6 +1061,11 @@ class _FastParser:
                 if because is not None:
                     raise _NotFast
                 because = self.text(j + 1)
+                j += 2
+            elif kind == "generalizes":
+                if generalizes is not None:
+                    raise _NotFast
+                generalizes = self.text(j + 1)
                 j += 2
             elif kind == "cite":
                 section, k = self.optional_text(j + 1)
@@ -1015,7 +1075,10 @@ class _FastParser:
             else:
                 break
         span = self.span(i, j - 1)
-        return n.RuleNode(rule_id, condition, tuple(actions), because, tuple(cites), span), j
+        node = n.RuleNode(
+            rule_id, condition, tuple(actions), because, tuple(cites), span, generalizes=generalizes
+        )
+        return node, j
 
     # conditions
     def or_(self, i: int, depth: int) -> tuple[n.Condition, int]:
@@ -1104,7 +1167,12 @@ class _FastParser:
             text, j = self.optional_text(i + 2)
             return n.Require(name, text, self.span(i, j - 1)), j
         if kind == "advise":
-            return n.Advise(self.text(i + 1), self.span(i, i + 1)), i + 2
+            topic = None
+            j = i + 1
+            if self.kinds[j] == "NAME":
+                topic = self.ident(j)
+                j += 1
+            return n.Advise(self.text(j), self.span(i, j), topic=topic), j + 1
         raise _NotFast
 
     def targets(self, i: int) -> tuple[tuple[n.Ident, ...], int]:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
-from .schema import ActionKind, Rule
+from .logic import kleene
+from .schema import RESTRICTIVE, ActionKind, Rule
 
 if TYPE_CHECKING:
     from .facts import Normal
@@ -84,6 +85,10 @@ class Reason:
     location: str  # file:line:col
     #: every citation of the rule, (section, quote); `section`/`quote` above are the first
     cites: tuple[tuple[str | None, str], ...] = ()
+    #: the rule applies a statement `document` makes about one condition to every patient, as
+    #: a safety-first reading (`generalizes`), instead of stating what the document says
+    generalized: bool = False
+    topic: str | None = None  # advice: its topic (`advise TOPIC "..."`)
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(self)
@@ -114,21 +119,33 @@ class Override(NamedTuple):
 
 @attrs.frozen
 class Disagreement:
-    """Two documents disagree for this patient: one recommends or allows a technique, the other
-    cautions or contraindicates it (or an ancestor of it). `technique` is the first technique
-    where the permissive action loses to the restrictive one; `techniques` lists them all."""
+    """Two documents disagree for this patient. Three kinds:
 
-    technique: str
+    - `verdict`: one recommends or allows a technique, the other cautions or contraindicates it
+      (or an ancestor of it), and the permissive one's own document does not restrict it too.
+      `technique` is the first technique where the permissive action loses; `techniques`
+      lists them all.
+    - `benefit`: one recommends or allows a technique and that decides its verdict, the other
+      doubts its benefit (`doubt`); `restrictive` is the doubt.
+    - `advice`: both advise on the same `topic`; `permissive` and `restrictive` are the two
+      pieces of advice in rule order, and `technique` is None.
+    """
+
+    technique: str | None
     site: str | None
     permissive: Reason
     restrictive: Reason
     techniques: tuple[str, ...] = ()
+    kind: str = "verdict"
+    topic: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "kind": self.kind,
             "technique": self.technique,
             "techniques": list(self.techniques),
             "site": self.site,
+            "topic": self.topic,
             "permissive": self.permissive.to_dict(),
             "restrictive": self.restrictive.to_dict(),
         }
@@ -211,17 +228,18 @@ class Assessment(NamedTuple):
         }
 
 
-#: what a pending action could bring, most serious first: (rank, label); ranks 7-8 are the
-#: "most decisive" group of docs/semantics.md line 9, ranks 5-6 the next
+#: what a pending action could bring, most serious first: (rank, label); see
+#: docs/semantics.md, line 9
 _STAKES = {
-    ActionKind.CONTRAINDICATE: (8, "contraindicate"),
+    ActionKind.CONTRAINDICATE: (7, "contraindicate"),
     ActionKind.CAUTION: (6, "caution"),
     ActionKind.REQUIRE: (5, "requirement"),
     ActionKind.RECOMMEND: (3, "recommend"),
     ActionKind.ALLOW: (2, "allow"),
     ActionKind.ADVISE: (1, "advice"),
+    ActionKind.DOUBT: (1, "doubt"),
 }
-_URGENT = (7, "urgent referral")
+_URGENT = (8, "urgent referral")
 _ROUTINE = (4, "routine referral")
 
 
@@ -232,9 +250,9 @@ def _stakes(kind: ActionKind, urgency: str | None) -> tuple[int, str]:
 
 
 def _group(rank: int) -> int:
-    """The ordering group of a stake: contraindication or urgent referral, then caution or
-    requirement, then the rest."""
-    return 3 if rank >= 7 else 2 if rank >= 5 else 1
+    """The ordering group of a stake: an urgent referral, then a contraindication, then a
+    caution or requirement, then the rest."""
+    return 4 if rank >= 8 else 3 if rank >= 7 else 2 if rank >= 5 else 1
 
 
 #: one verdict action as an explanation sees it, for one technique it reaches: (technique index,
@@ -374,16 +392,24 @@ class Result:
         lo, hi = floor[t], ceiling[t]
         if at is None:
             return lo, hi
-        scope = self._kb.program.site_scope[self._s(at)]
-        effects = self._kb.program.site_effects
+        prog = self._kb.program
+        s_at = self._s(at)
+        if not prog.site_open[s_at]:
+            # permissive actions without a site do not reach an explicit site (or one below
+            # it); restrictive levels are above every permissive one, so what is left of the
+            # unqualified levels is either restrictive or nothing
+            lo = lo if lo >= RESTRICTIVE else 0
+            hi = hi if hi >= RESTRICTIVE else 0
+        scope, permit = prog.site_scope[s_at], prog.site_permit[s_at]
+        effects = prog.site_effects
         for r in self._fired:
             for tt, s, lvl in effects[r]:
-                if tt == t and s in scope:
+                if tt == t and s in (scope if lvl >= RESTRICTIVE else permit):
                     lo = max(lo, lvl)
                     hi = max(hi, lvl)
         for r in self._pending:
             for tt, s, lvl in effects[r]:
-                if tt == t and s in scope:
+                if tt == t and s in (scope if lvl >= RESTRICTIVE else permit):
                     hi = max(hi, lvl)
         return lo, hi
 
@@ -401,7 +427,9 @@ class Result:
         }
 
     def site_verdicts(self, technique: str) -> dict[str, Verdict]:
-        """The technique's verdict at each site where some fired or pending rule speaks of it."""
+        """The technique's verdict at each site where some fired or pending rule speaks of it,
+        and at each explicit site (or one below it) where the verdict is not the unqualified
+        one because a permission without a site does not reach there."""
         t = self._t(technique)
         prog = self._kb.program
         named = {
@@ -410,8 +438,16 @@ class Result:
             for tt, s, _ in prog.site_effects[r]
             if tt == t
         }
-        affected = [i for i, scope in enumerate(prog.site_scope) if scope & named]
-        return {prog.sites[i]: self.verdict(technique, at=prog.sites[i]) for i in affected}
+        plain = self.verdict(technique)
+        out = {}
+        for i, site in enumerate(prog.sites):
+            if prog.site_scope[i] & named:
+                out[site] = self.verdict(technique, at=site)
+            elif not prog.site_open[i]:
+                here = self.verdict(technique, at=site)
+                if here is not plain:
+                    out[site] = here
+        return out
 
     # ---- explanations ---------------------------------------------------------------------
 
@@ -434,20 +470,35 @@ class Result:
     def assessment(self, technique: str, at: str | None = None) -> Assessment:
         """The verdict with everything behind it: fired, pending and overridden actions."""
         t = self._t(technique)
+        prog = self._kb.program
         if at is None:
             floor, ceiling = self._levels
             lo, hi = floor[t], ceiling[t]
             scope: frozenset[int] = frozenset()
+            permit: frozenset[int] = frozenset()
+            plain_permit = True
         else:
             lo, hi = self._floor_ceiling(t, at)
-            scope = self._kb.program.site_scope[self._s(at)]
+            s_at = self._s(at)
+            scope, permit, plain_permit = (
+                prog.site_scope[s_at],
+                prog.site_permit[s_at],
+                prog.site_open[s_at],
+            )
+
+        def counts(s: int, lvl: int) -> bool:
+            """Whether an action at site `s` (-1: none) of this level counts here."""
+            if lvl >= RESTRICTIVE:
+                return s < 0 or s in scope
+            return plain_permit if s < 0 else s in permit
+
         reason = self._kb.reason
         grouped_fired, grouped_pending = self._grouped
         fired: list[Reason] = []
         deciding: list[Reason] = []
         permissive: list[Reason] = []
         for s, lvl, r, a in grouped_fired[t]:
-            if s < 0 or s in scope:
+            if counts(s, lvl):
                 why = reason(r, a)
                 fired.append(why)
                 if lvl == lo:
@@ -457,7 +508,7 @@ class Result:
         pending = tuple(
             reason(r, a)
             for s, lvl, r, a in grouped_pending[t]
-            if lvl > lo and (s < 0 or s in scope)
+            if lvl > lo and counts(s, lvl)
         )
         reasons = tuple(deciding)
         overridden: tuple[Override, ...] = ()
@@ -572,10 +623,13 @@ class Result:
 
     @cached_property
     def disagreements(self) -> tuple[Disagreement, ...]:
-        """Each pair of a permissive action from one document and a restrictive action (caution
-        or contraindicate) from another that fired for the same technique, where the permissive
-        one lost; with every technique where it lost, looked at without a site and at every
-        site."""
+        """Where two documents disagree for this patient (see `Disagreement`): verdicts (a
+        permission of one lost to a restriction of another, looked at without a site and at
+        every site, unless the permission's own document restricts it too), benefit (a deciding
+        permission of one, a `doubt` of another) and advice on one topic."""
+        return (*self._verdict_disagreements(), *self._benefit_disagreements(), *self._topics())
+
+    def _verdict_disagreements(self) -> list[Disagreement]:
         kb = self._kb
         found: dict[tuple[Reason, Reason], list[tuple[str, str | None]]] = {}
         for technique in kb.program.techniques:
@@ -584,11 +638,13 @@ class Result:
                 if not judged.overridden:
                     continue
                 beaten_by = [x for x in judged.fired if x.kind in ("caution", "contraindicate")]
+                restricting = {x.document for x in beaten_by}
                 for loss in judged.overridden:
+                    if loss.permissive.document in restricting:
+                        continue  # its own document restricts it here too: no disagreement
                     for winner in beaten_by:
-                        if winner.document != loss.permissive.document:
-                            where = found.setdefault((loss.permissive, winner), [])
-                            where.append((technique, site))
+                        where = found.setdefault((loss.permissive, winner), [])
+                        where.append((technique, site))
         out = []
         for (permissive, restrictive), where in found.items():
             sites = [s for _, s in where]
@@ -601,7 +657,90 @@ class Result:
                     techniques=tuple(dict.fromkeys(t for t, _ in where)),
                 )
             )
-        return tuple(out)
+        return out
+
+    def _benefit_disagreements(self) -> list[Disagreement]:
+        found: dict[tuple[Reason, Reason], list[str]] = {}
+        for technique in self._kb.program.techniques:
+            doubts = [d for d in self.doubts(technique) if d.site is None]
+            if not doubts:
+                continue
+            judged = self.assessment(technique)
+            if not 0 < judged.verdict.level < RESTRICTIVE:
+                continue  # only a permission that decides the verdict is in doubt
+            for permission in judged.reasons:
+                for doubt in doubts:
+                    if doubt.document != permission.document:
+                        found.setdefault((permission, doubt), []).append(technique)
+        return [
+            Disagreement(
+                technique=where[0],
+                site=None,
+                permissive=permission,
+                restrictive=doubt,
+                techniques=tuple(where),
+                kind="benefit",
+            )
+            for (permission, doubt), where in found.items()
+        ]
+
+    def _topics(self) -> list[Disagreement]:
+        by_topic: dict[str, list[Reason]] = {}
+        for advice in self.advice:
+            if advice.reason.topic is not None:
+                by_topic.setdefault(advice.reason.topic, []).append(advice.reason)
+        out = []
+        for topic, said in by_topic.items():
+            for i, first in enumerate(said):
+                for second in said[i + 1 :]:
+                    if first.document != second.document:
+                        out.append(
+                            Disagreement(
+                                technique=None,
+                                site=None,
+                                permissive=first,
+                                restrictive=second,
+                                kind="advice",
+                                topic=topic,
+                            )
+                        )
+        return out
+
+    def doubts(self, technique: str) -> tuple[Reason, ...]:
+        """Fired `doubt` actions on the technique or an ancestor of it (at any site): a document
+        doubts its benefit for this patient. A doubt never changes a verdict."""
+        self._t(technique)
+        reach = self._kb.techniques[technique].reached_by
+        return tuple(
+            self._reason(r, a)
+            for r, a in self._actions(ActionKind.DOUBT)
+            if self._kb.model.rules[r].actions[a].technique in reach
+        )
+
+    @cached_property
+    def unused_facts(self) -> tuple[str, ...]:
+        """Facts the caller gave that no rule read for this patient: giving them or leaving them
+        out makes no rule's outcome (fired, silent, pending) different. A red flag typed in for
+        a knowledge base that has no rule on red flags for this patient's condition is one."""
+        prog = self._kb.program
+        values = self._values
+        outcomes: dict[int, bool | None] = {}
+        used: set[int] = set()
+        for r, slots in enumerate(prog.rule_slots):
+            for slot in slots:
+                if values[slot] is None or slot in used:
+                    continue
+                if r not in outcomes:
+                    outcomes[r] = kleene(prog.lowered[r], values)
+                hidden = list(values)
+                hidden[slot] = None
+                if kleene(prog.lowered[r], hidden) is not outcomes[r]:
+                    used.add(slot)
+        return tuple(
+            name
+            for slot, name in enumerate(prog.slots)
+            if values[slot] is not None and slot not in used
+        )
 
     @cached_property
     def missing(self) -> tuple[MissingFact, ...]:
@@ -619,9 +758,14 @@ class Result:
                 if action.level:
                     assert action.technique is not None
                     t = kb.technique_index[action.technique]
-                    # at a site the verdict is at least the unqualified one: an action no more
-                    # restrictive than that cannot change anything, with or without a site
-                    if action.level <= floor[t]:
+                    # at a site the verdict is at least the restrictive part of the unqualified
+                    # one (all of it at an open site): an action no more restrictive than that
+                    # cannot change anything, with or without a site
+                    base = floor[t]
+                    if action.site is not None and base < RESTRICTIVE:
+                        if not prog.site_open[kb.site_index[action.site]]:
+                            base = 0
+                    if action.level <= base:
                         continue
                 best = max(best, _stakes(action.kind, action.urgency))
             if not best[0]:
@@ -630,7 +774,16 @@ class Result:
                 if self._values[slot] is None:
                     stakes[slot] = max(stakes.get(slot, best), best)
                     waiting.setdefault(slot, []).append(rule.id)
-        order = sorted(stakes, key=lambda s: (-_group(stakes[s][0]), -len(waiting[s]), s))
+        facts = kb.model.facts
+        order = sorted(
+            stakes,
+            key=lambda s: (
+                facts[prog.slots[s]].session,  # day-of-session details after the screening
+                -_group(stakes[s][0]),
+                -len(waiting[s]),
+                s,
+            ),
+        )
         out = []
         for slot in order:
             fact = kb.model.facts[prog.slots[slot]]
@@ -671,10 +824,13 @@ class Result:
             entry = judged.to_dict()
             del entry["technique"], entry["site"]
             entry["sites"] = {s: v.value for s, v in self.site_verdicts(name).items()}
+            entry["doubts"] = [d.to_dict() for d in self.doubts(name)]
             techniques[name] = entry
         return {
             "knowledge_base": self._kb.name,
+            "general_screening": self._kb.general_screening,
             "facts": dict(self.facts),
+            "unused_facts": list(self.unused_facts),
             "verdicts": techniques,
             "referrals": [r.to_dict() for r in self.referrals],
             "requirements": [r.to_dict() for r in self.requirements],

@@ -14,8 +14,10 @@ import attrs
 
 from .nodes import Condition, TestNode
 from .source import Span
+from .unparse import quote
 
 __all__ = [
+    "RESTRICTIVE",
     "VERDICT_LEVEL",
     "Action",
     "ActionKind",
@@ -46,7 +48,11 @@ class ActionKind(StrEnum):
     REFER = "refer"
     REQUIRE = "require"
     ADVISE = "advise"
+    DOUBT = "doubt"
 
+
+#: Verdict levels from this one up are restrictive (caution, contraindicate); below, permissive.
+RESTRICTIVE = 3
 
 #: How restrictive each verdict action is; higher wins.
 VERDICT_LEVEL: Mapping[ActionKind, int] = {
@@ -69,6 +75,8 @@ class Fact:
     description: str | None = None
     ruleset: str = ""
     span: Span | None = attrs.field(default=None, eq=False, repr=False)
+    #: a day-of-session detail (time since the last meal): asked after the clinical facts
+    session: bool = False
 
     def allowed(self) -> str:
         """What the fact accepts, in words."""
@@ -95,7 +103,13 @@ class Fact:
 
 @attrs.frozen
 class Node:
-    """A technique or a body site, with its place in the hierarchy."""
+    """A technique or a body site, with its place in the hierarchy.
+
+    Restrictive actions reach a node from itself and every ancestor (`reached_by`). Permissive
+    actions reach it only from `permitted_by`: itself and its ancestors up to, and including,
+    the nearest `explicit` one (an explicit node is permitted only where it or a node above it
+    up to the next explicit node is named). `open` says that no node from it up to the root is
+    explicit, so that a permissive action without a site counts at this site."""
 
     name: str
     parent: str | None
@@ -103,6 +117,14 @@ class Node:
     description: str | None = None
     ruleset: str = ""
     span: Span | None = attrs.field(default=None, eq=False, repr=False)
+    explicit: bool = False
+    permitted_by: tuple[str, ...] = ()  # nearest first, itself included
+    open: bool = True
+
+    @property
+    def reached_by(self) -> tuple[str, ...]:
+        """Itself and its ancestors: whose restrictive actions reach it."""
+        return (self.name, *self.ancestors)
 
 
 @attrs.frozen
@@ -123,20 +145,29 @@ class Action:
     urgency: str | None = None  # referrals
     requirement: str | None = None  # require NAME
     span: Span | None = attrs.field(default=None, eq=False, repr=False)
+    topic: str | None = None  # advise TOPIC "..."
 
     @property
     def level(self) -> int:
         """How restrictive a verdict action is (0 for the other kinds)."""
         return VERDICT_LEVEL.get(self.kind, 0)
 
+    @property
+    def permissive(self) -> bool:
+        """`recommend` or `allow`: it reaches explicit techniques and sites only by name."""
+        return 0 < self.level < RESTRICTIVE
+
     def describe(self) -> str:
         """The action as it would be written."""
         if self.kind is ActionKind.REFER:
-            return f'refer {self.urgency} "{self.note}"'
+            assert self.note is not None
+            return f"refer {self.urgency} {quote(self.note)}"
         if self.kind is ActionKind.REQUIRE:
             return f"require {self.requirement}"
         if self.kind is ActionKind.ADVISE:
-            return f'advise "{self.note}"'
+            assert self.note is not None
+            topic = f"{self.topic} " if self.topic else ""
+            return f"advise {topic}{quote(self.note)}"
         text = f"{self.kind.value} {self.technique}"
         return text + (f" at {self.site}" if self.site else "")
 
@@ -152,6 +183,9 @@ class Rule:
     document: str | None
     facts: tuple[str, ...]  # the facts the condition reads, in order of first use
     span: Span | None = attrs.field(default=None, eq=False, repr=False)
+    #: the rule applies `document`'s statement about one condition to every patient, as a
+    #: safety-first reading (`generalizes "DOCUMENT"`), rather than what the document says
+    generalized: bool = False
 
     @property
     def location(self) -> str:
@@ -169,6 +203,8 @@ class RulesetInfo:
     reviewed: datetime.date | None
     studies: tuple[str, ...]
     file: str
+    #: one of the rulesets shipped with spinerules (not a file of the user's with that name)
+    shipped: bool = False
 
 
 @attrs.frozen
@@ -197,3 +233,18 @@ class Model:
     rulesets: tuple[RulesetInfo, ...]
     tests: tuple[tuple[str, TestNode], ...]  # (ruleset name, test)
     warnings: tuple[RulesWarning, ...]
+
+    def reaches(self, action: Action, technique: str, site: str | None = None) -> bool:
+        """Whether a verdict action counts in `verdict(technique, at=site)`: the one statement
+        of which actions reach which technique and site (docs/semantics.md, lines 2-3)."""
+        node = self.techniques[technique]
+        assert action.technique is not None
+        permissive = action.permissive
+        if action.technique not in (node.permitted_by if permissive else node.reached_by):
+            return False
+        if site is None:
+            return action.site is None
+        place = self.sites[site]
+        if action.site is None:
+            return not permissive or place.open
+        return action.site in (place.permitted_by if permissive else place.reached_by)

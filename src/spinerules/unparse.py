@@ -75,7 +75,8 @@ def action_text(action: n.Action) -> str:
         return f"require {action.name.name}" + (
             f" {quote(action.text)}" if action.text is not None else ""
         )
-    return f"advise {quote(action.text)}"
+    topic = f"{action.topic.name} " if action.topic is not None else ""
+    return f"advise {topic}{quote(action.text)}"
 
 
 def rule_body_text(rule: n.RuleNode) -> str:

@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Iterator, Mapping
 
 from . import nodes as n
+from ._resources import rulesets_dir
 from .errors import (
     DuplicateError,
     RangeError,
@@ -146,8 +147,16 @@ class _Checker:
                 reviewed = stmt.date
             elif isinstance(stmt, n.StudyDecl):
                 studies.append(stmt.study)
+        path = module.source.path
         return RulesetInfo(
-            name, title, document, version, reviewed, tuple(studies), module.source.name
+            name,
+            title,
+            document,
+            version,
+            reviewed,
+            tuple(studies),
+            module.source.name,
+            shipped=path is not None and path.parent == rulesets_dir().resolve(),
         )
 
     def _unique(self, ident: n.Ident, table: Mapping[str, object], what: str) -> bool:
@@ -201,6 +210,7 @@ class _Checker:
             description=decl.description,
             ruleset=ruleset,
             span=decl.span,
+            session=decl.session,
         )
 
     def link_hierarchies(self) -> None:
@@ -210,9 +220,8 @@ class _Checker:
     def _link(
         self, table: Mapping[str, tuple[n.TechniqueDecl | n.SiteDecl, str]], what: str
     ) -> dict[str, Node]:
-        out: dict[str, Node] = {}
-        for name, (decl, ruleset) in table.items():
-            ancestors: list[str] = []
+        parents: dict[str, str | None] = {}
+        for name, (decl, _) in table.items():
             parent = decl.parent
             if parent is not None and parent.name not in table:
                 self.errors.append(
@@ -223,28 +232,60 @@ class _Checker:
                     )
                 )
                 parent = None
-            current = parent.name if parent else None
-            while current is not None:
-                if current == name or current in ancestors:
-                    self.errors.append(
-                        DuplicateError(
-                            f"{what} `{name}` is its own ancestor",
-                            decl.span,
-                            f"the chain is {' under '.join([name, *ancestors])}",
+            parents[name] = parent.name if parent else None
+        # each node's ancestors, built once from its parent's (a chain costs its length)
+        lines: dict[str, tuple[str, ...]] = {}
+        for start in table:
+            path: list[str] = []
+            on_path: set[str] = set()
+            current: str | None = start
+            while current is not None and current not in lines:
+                if current in on_path:  # a cycle: report it once, at each of its members
+                    cycle = path[path.index(current) :]
+                    for member in cycle:
+                        self.errors.append(
+                            DuplicateError(
+                                f"{what} `{member}` is its own ancestor",
+                                table[member][0].span,
+                                f"the chain is {' under '.join([*cycle, cycle[0]])}",
+                            )
                         )
-                    )
-                    ancestors = []
+                        lines[member] = ()
+                        parents[member] = None
+                    path = path[: path.index(current)]
                     break
-                ancestors.append(current)
-                up = table[current][0].parent
-                current = up.name if up is not None and up.name in table else None
+                path.append(current)
+                on_path.add(current)
+                current = parents[current]
+            above = lines.get(current, ()) if current is not None else ()
+            top = (current, *above) if current is not None else ()
+            for name in reversed(path):
+                if name not in lines:
+                    lines[name] = top
+                top = (name, *lines[name])
+        out: dict[str, Node] = {}
+        for name, (decl, ruleset) in table.items():
+            ancestors = lines[name]
+            # permissive actions reach a node from itself and its ancestors up to the nearest
+            # explicit one, which they reach; an explicit node only from itself
+            permitted = [name]
+            if not decl.explicit:
+                for ancestor in ancestors:
+                    permitted.append(ancestor)
+                    if table[ancestor][0].explicit:
+                        break
             out[name] = Node(
                 name=name,
-                parent=parent.name if parent else None,
-                ancestors=tuple(ancestors),
+                parent=parents[name],
+                ancestors=ancestors,
                 description=decl.description,
                 ruleset=ruleset,
                 span=decl.span,
+                explicit=decl.explicit,
+                permitted_by=tuple(permitted),
+                open=not decl.explicit
+                and len(permitted) == len(ancestors) + 1
+                and not (ancestors and table[ancestors[-1]][0].explicit),
             )
         return out
 
@@ -287,11 +328,12 @@ class _Checker:
                         'say why in plain words: `because "..."`',
                     )
                 )
-            if info.document is not None and not stmt.cites:
+            document = stmt.generalizes if stmt.generalizes is not None else info.document
+            if document is not None and not stmt.cites:
                 self.warnings.append(
                     RulesWarning(
                         "no-cite",
-                        f"rule `{rule_id}` cites nothing from `{info.document}`",
+                        f"rule `{rule_id}` cites nothing from `{document}`",
                         (stmt.id or stmt).span,
                         'quote the sentence it encodes: `cite "Section" quote "..."`',
                     )
@@ -306,9 +348,10 @@ class _Checker:
                     because=stmt.because,
                     cites=tuple(Cite(c.section, c.quote) for c in stmt.cites),
                     ruleset=info.name,
-                    document=info.document,
+                    document=document,
                     facts=tuple(dict.fromkeys(f.name for f in condition_facts(stmt.condition))),
                     span=stmt.span,
+                    generalized=stmt.generalizes is not None,
                 )
             )
 
@@ -496,7 +539,8 @@ class _Checker:
                     ActionKind.REQUIRE, requirement=act.name.name, note=act.text, span=act.span
                 )
             else:
-                yield Action(ActionKind.ADVISE, note=act.text, span=act.span)
+                topic = act.topic.name if act.topic is not None else None
+                yield Action(ActionKind.ADVISE, note=act.text, span=act.span, topic=topic)
 
     # ---- tests ----------------------------------------------------------------------------
 

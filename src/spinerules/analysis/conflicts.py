@@ -1,8 +1,9 @@
 """Conflicts and disagreements: a restrictive and a permissive action that can fire together.
 
-Two actions *meet* when some verdict counts both: their techniques are one the other or an
-ancestor of it (so both reach the deeper one), and their sites are compatible (an action without a
-site counts everywhere; two sites meet when one is the other or an ancestor of it). A pair of
+Two actions *meet* when some verdict counts both (`Model.reaches`): some technique is reached by
+the restrictive action's technique and permitted by the permissive one's (a permission does not
+pass an explicit technique or site it does not name), and some site, or no site, counts both. A
+pair of
 rules with meeting restrictive (caution, contraindicate) and permissive (allow, recommend) actions
 conflicts when some patient fires both. Partial patients count here: a rule that tests
 `is unknown` fires only with facts missing, and the engine evaluates such patients.
@@ -22,27 +23,30 @@ from .recheck import confirm, fired_ids
 
 __all__ = ["check_conflicts"]
 
-Meeting = tuple[int, VAction, int, VAction]  # restrictive rule, action, permissive rule, action
+#: restrictive rule, action, permissive rule, action, and a technique and site counting both
+Meeting = tuple[int, VAction, int, VAction, str, str | None]
 
 
 def _meetings(ctx: Context) -> dict[tuple[int, int], list[Meeting]]:
     restrictive = ctx.restrictive
-    down: dict[str, set[str]] = {t: set() for t in ctx.tech_up}
-    for t, ups in ctx.tech_up.items():
-        for u in ups:
-            down[u].add(t)
     pairs: dict[tuple[int, int], list[Meeting]] = {}
     for info in ctx.rules:
         for act in info.actions:
             if act.restrictive:
                 continue
-            near = sorted(ctx.tech_up[act.technique] | down[act.technique])
+            # restrictive actions on an ancestor of the technique, or on a technique it permits
+            near = sorted(ctx.tech_up[act.technique] | ctx.tech_permit_down[act.technique])
             for t in near:
                 for r, ract in restrictive.get(t, ()):
-                    if r == info.index or not ctx.site_chain(ract.site, act.site):
+                    if r == info.index:
                         continue
+                    tech = ctx.meeting_tech(ract.technique, act.technique)
+                    site = ctx.meeting_site(ract.site, act.site)
+                    if tech is None or site is False:
+                        continue
+                    assert site is not True
                     key = (min(r, info.index), max(r, info.index))
-                    pairs.setdefault(key, []).append((r, ract, info.index, act))
+                    pairs.setdefault(key, []).append((r, ract, info.index, act, tech, site))
     return pairs
 
 
@@ -71,11 +75,9 @@ def _citations(info: RuleInfo) -> list[Citation]:
 
 
 def _recheck(res: Result, meeting: Meeting, ctx: Context, patient: Patient) -> None:
-    r, ract, p, pact = meeting
+    r, ract, p, pact, tech, site = meeting
     rid, pid = ctx.rules[r].id, ctx.rules[p].id
     confirm({rid, pid} <= fired_ids(res), f"that `{rid}` and `{pid}` both fire", patient)
-    tech = ctx.deeper_tech(ract.technique, pact.technique)
-    site = ctx.deeper_site(ract.site, pact.site)
     judged = res.assessment(tech, site)
     kinds = {(x.rule_id, x.kind, x.technique, x.site) for x in judged.fired}
     confirm(
@@ -96,10 +98,8 @@ def check_conflicts(ctx: Context) -> list[Finding]:
             continue
         meeting = meetings[0]
         _recheck(ctx.evaluate(patient), meeting, ctx, patient)
-        r, ract, p, pact = meeting
+        r, ract, p, pact, tech, site = meeting
         restr, perm = ctx.rules[r], ctx.rules[p]
-        tech = ctx.deeper_tech(ract.technique, pact.technique)
-        site = ctx.deeper_site(ract.site, pact.site)
         where = f" at `{site}`" if site else ""
         differ = restr.rule.document != perm.rule.document
         code = Code.DISAGREEMENT if differ else Code.CONFLICT

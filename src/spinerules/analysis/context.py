@@ -21,7 +21,7 @@ import z3  # type: ignore[import-untyped]
 
 from ..kb import KnowledgeBase
 from ..result import Result
-from ..schema import Action, ActionKind, Rule
+from ..schema import RESTRICTIVE, Action, ActionKind, Rule
 from .boxes import Box, box
 from .encode import Patient, Vars, has_known_tests, make_vars, profile_key, to_profile
 
@@ -32,6 +32,7 @@ __all__ = ["Context", "RuleInfo", "VAction"]
 class VAction:
     """A verdict action of a rule."""
 
+    rule: int  # the rule's position in the knowledge base
     index: int  # position in rule.actions
     technique: str
     site: str | None
@@ -41,7 +42,7 @@ class VAction:
 
     @property
     def restrictive(self) -> bool:
-        return self.level >= 3
+        return self.level >= RESTRICTIVE
 
 
 @attrs.frozen
@@ -67,6 +68,15 @@ def _effect(action: Action) -> tuple[object, ...]:
     return (action.kind.value, action.technique, action.site)
 
 
+def _down(up: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """Invert "reached from": name -> the names it reaches."""
+    out: dict[str, set[str]] = {name: set() for name in up}
+    for name, above in up.items():
+        for a in above:
+            out[a].add(name)
+    return {name: frozenset(below) for name, below in out.items()}
+
+
 class Context:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
@@ -74,7 +84,7 @@ class Context:
         infos: list[RuleInfo] = []
         for i, rule in enumerate(kb.rules):
             acts = tuple(
-                VAction(j, a.technique, a.site, a.level, a.describe(), a.kind.value)
+                VAction(i, j, a.technique, a.site, a.level, a.describe(), a.kind.value)
                 for j, a in enumerate(rule.actions)
                 if a.level and a.technique is not None
             )
@@ -88,9 +98,16 @@ class Context:
                 )
             )
         self.rules: tuple[RuleInfo, ...] = tuple(infos)
-        #: technique/site -> itself and its ancestors
-        self.tech_up = {t: frozenset([t, *node.ancestors]) for t, node in kb.techniques.items()}
-        self.site_up = {s: frozenset([s, *node.ancestors]) for s, node in kb.sites.items()}
+        #: technique/site -> the names whose restrictive actions reach it (itself and its
+        #: ancestors), and those whose permissive actions do (`Node.permitted_by`)
+        self.tech_up = {t: frozenset(node.reached_by) for t, node in kb.techniques.items()}
+        self.site_up = {s: frozenset(node.reached_by) for s, node in kb.sites.items()}
+        self.tech_permit = {t: frozenset(node.permitted_by) for t, node in kb.techniques.items()}
+        self.site_permit = {s: frozenset(node.permitted_by) for s, node in kb.sites.items()}
+        #: technique/site -> the names a permissive action on it reaches (itself included)
+        self.tech_permit_down = _down(self.tech_permit)
+        self.site_permit_down = _down(self.site_permit)
+        self.site_down = _down(self.site_up)
         #: technique -> the restrictive actions on it, with their rules
         self.restrictive: dict[str, list[tuple[int, VAction]]] = {}
         for info in infos:
@@ -129,25 +146,31 @@ class Context:
 
     # ---- structure ----------------------------------------------------------------------
 
-    def tech_chain(self, a: str, b: str) -> bool:
-        """One technique is the other or an ancestor of it (so some technique both reach)."""
-        return a in self.tech_up[b] or b in self.tech_up[a]
+    def counts(self, act: VAction, tech: str, site: str | None) -> bool:
+        """Whether `verdict(tech, at=site)` counts the action (`Model.reaches`)."""
+        return self.kb.model.reaches(self.kb.rules[act.rule].actions[act.index], tech, site)
 
-    def site_chain(self, a: str | None, b: str | None) -> bool:
-        """Some verdict counts actions at both sites (None: no site, counts everywhere)."""
-        if a is None or b is None:
-            return True
-        return a in self.site_up[b] or b in self.site_up[a]
+    def meeting_tech(self, restrictive: str, permissive: str) -> str | None:
+        """A technique whose verdict counts a restrictive action on the first and a permissive
+        action on the second (the nearest), or None if there is none."""
+        if restrictive in self.tech_up[permissive]:
+            return permissive
+        if restrictive in self.tech_permit_down[permissive]:
+            return restrictive
+        return None
 
-    def deeper_tech(self, a: str, b: str) -> str:
-        return b if a in self.tech_up[b] else a
-
-    def deeper_site(self, a: str | None, b: str | None) -> str | None:
-        if a is None:
-            return b
-        if b is None:
-            return a
-        return b if a in self.site_up[b] else a
+    def meeting_site(self, restrictive: str | None, permissive: str | None) -> str | None | bool:
+        """A site (None: no site) whose verdict counts a restrictive action at the first and a
+        permissive action at the second site (None: without a site), or False if none does."""
+        if permissive is None:
+            if restrictive is None:
+                return None
+            return restrictive if self.kb.sites[restrictive].open else False
+        if restrictive is None or restrictive in self.site_up[permissive]:
+            return permissive
+        if restrictive in self.site_permit_down[permissive]:
+            return restrictive
+        return False
 
     # ---- the solver ---------------------------------------------------------------------
 

@@ -18,9 +18,11 @@ __all__ = ["check_gaps"]
 def check_gaps(ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     for tech, node in ctx.kb.techniques.items():
-        ups = ctx.tech_up[tech]
+        ups, permits = ctx.tech_up[tech], ctx.tech_permit[tech]
         speaking = [
-            info.index for info in ctx.rules if any(a.technique in ups for a in info.actions)
+            info.index
+            for info in ctx.rules
+            if any(a.technique in (ups if a.restrictive else permits) for a in info.actions)
         ]
         patient = ctx.first(ctx.everyone & ~ctx.any_of(speaking))
         if patient is None:

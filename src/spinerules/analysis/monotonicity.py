@@ -12,8 +12,9 @@ anything else, or caution becoming recommended, allowed or unassessed. A permiss
 becomes weaker or unassessed is not a safety problem and is not reported. There is one finding
 per (technique, fact), with the two witness patients.
 
-Only the verdict at a site some action names can differ from the verdict at that site's nearest
-named ancestor, so checking the unqualified verdict and the named sites covers every site.
+Only the verdict at a site some action names, or at an explicit site, can differ from the verdict
+at that site's nearest such ancestor, so checking the unqualified verdict, the named sites and
+the sites that are not open covers every site.
 """
 
 from __future__ import annotations
@@ -65,17 +66,16 @@ def _stepped(ctx: Context, slot: int) -> tuple[Vars, list[Any]]:
 def _scopes(ctx: Context, tech: str) -> list[str | None]:
     ups = ctx.tech_up[tech]
     named = {a.site for info in ctx.rules for a in info.actions if a.technique in ups and a.site}
-    return [None, *(s for s in ctx.kb.sites if s in named)]
+    return [None, *(s for s, node in ctx.kb.sites.items() if s in named or not node.open)]
 
 
 def _levels(ctx: Context, tech: str, site: str | None) -> dict[int, int]:
     """Rule -> the highest level of its actions that `verdict(tech, at=site)` counts."""
     ups = ctx.tech_up[tech]
-    sites = ctx.site_up[site] if site is not None else frozenset()
     out: dict[int, int] = {}
     for info in ctx.rules:
         for a in info.actions:
-            if a.technique in ups and (a.site is None or a.site in sites):
+            if a.technique in ups and ctx.counts(a, tech, site):
                 out[info.index] = max(out.get(info.index, 0), a.level)
     return out
 

@@ -20,12 +20,11 @@ __all__ = ["check_shadowed"]
 
 def _overriders(ctx: Context, act: VAction) -> list[int]:
     """Rules with a restrictive action that `verdict(act.technique, at=act.site)` counts."""
-    sites = ctx.site_up[act.site] if act.site is not None else frozenset()
     found = {
         r
         for tech in ctx.tech_up[act.technique]
         for r, b in ctx.restrictive.get(tech, ())
-        if b.site is None or b.site in sites
+        if ctx.counts(b, act.technique, act.site)
     }
     return sorted(found)
 

@@ -262,7 +262,7 @@ def test_stenosis_red_flags_are_asked_first() -> None:
     res = spinerules.load("stenosis").evaluate(profile)
     assert res.verdict("massage") is V.UNDETERMINED
     assert res.missing[0].fact == "red_flags"
-    assert res.missing[0].stakes == "contraindicate"
+    assert res.missing[0].stakes == "urgent referral"  # ranks above a contraindication
 
 
 def test_stenosis_cervical_is_more_serious() -> None:

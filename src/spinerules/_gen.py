@@ -212,7 +212,8 @@ def rule_sources(*, comments: bool = True, messy: bool = True) -> SearchStrategy
                 rule_ids.append(fresh())
                 rule_head = ["rule", rule_ids[-1], ":"]
             actions = [action() for _ in range(draw(st.integers(1, 3)))]
-            body = ["if", *condition(2, ""), "then"]
+            whole = ["always"] if draw(st.integers(0, 7)) == 0 else condition(2, "")
+            body = ["if", *whole, "then"]
             body += _joined(actions, ",")
             meta = [
                 ["cite", *maybe_string(), "quote", quote(draw(text))]

@@ -212,6 +212,8 @@ class _Generator:
         if isinstance(cond, Junction):
             if cond.op == "not":
                 return f"(not {self.expr(cond.parts[0])})"
+            if not cond.parts:  # `always` (an empty `and`)
+                return "True" if cond.op == "and" else "False"
             joiner = f" {cond.op} "
             return "(" + joiner.join(self.expr(p) for p in cond.parts) + ")"
         return self.atom(cond, f"s{cond.slot}")

@@ -48,6 +48,8 @@ def lower(cond: n.Condition, facts: Mapping[str, Fact], slot_of: Mapping[str, in
         return Junction(op, tuple(lower(c, facts, slot_of) for c in cond.operands))
     if isinstance(cond, n.Not):
         return Junction("not", (lower(cond.operand, facts, slot_of),))
+    if isinstance(cond, n.Always):
+        return Junction("and", ())  # an empty conjunction: true for every patient
     fact = facts[cond.fact.name]
     slot = slot_of[fact.name]
     text = condition_text(cond)

@@ -15,6 +15,7 @@ from .source import Source, Span
 __all__ = [
     "Action",
     "Advise",
+    "Always",
     "And",
     "Cite",
     "Compare",
@@ -123,6 +124,13 @@ class Truthy:
 
 
 @attrs.frozen
+class Always:
+    """`if always`: the rule applies to every patient. Only a whole condition can be `always`."""
+
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
 class Not:
     operand: Condition
     span: Span = attrs.field(eq=False, repr=False)
@@ -140,7 +148,7 @@ class Or:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-Condition = Compare | InSet | Has | Known | Truthy | Not | And | Or
+Condition = Compare | InSet | Has | Known | Truthy | Not | And | Or | Always
 
 
 # ---- actions --------------------------------------------------------------------------------

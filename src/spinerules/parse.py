@@ -579,6 +579,9 @@ class _Lower(Transformer[Token, Any]):
     def is_unknown(self, meta: Any, items: list[Token]) -> n.Known:
         return n.Known(self._ident(items[0]), False, self._span(meta))
 
+    def always(self, meta: Any, items: list[Token]) -> n.Always:
+        return n.Always(self._span(meta))
+
     def truthy(self, meta: Any, items: list[Token]) -> n.Truthy:
         return n.Truthy(self._ident(items[0]), self._span(meta))
 
@@ -708,6 +711,7 @@ _RESERVED = frozenset(
         "referral",
         "reviewed",
         "allowed",
+        "always",
         "because",
         "caution",
         "missing",
@@ -1046,7 +1050,12 @@ class _FastParser:
         if kinds[j] == "rule":
             rule_id = self.ident(j + 1)
             j = self.expect(j + 2, ":")
-        condition, j = self.or_(self.expect(j, "if"), 0)
+        j = self.expect(j, "if")
+        condition: n.Condition
+        if kinds[j] == "always":
+            condition, j = n.Always(self.span(j, j)), j + 1
+        else:
+            condition, j = self.or_(j, 0)
         action, j = self.action(self.expect(j, "then"))
         actions = [action]
         while kinds[j] == ",":

@@ -47,6 +47,8 @@ def condition_text(cond: n.Condition, parent: int = 0) -> str:
             text = f"{cond.fact.name} has {literal_text(cond.values[0])}"
         else:
             text = f"{cond.fact.name} has {cond.mode} {_set_text(cond.values)}"
+    elif isinstance(cond, n.Always):
+        text = "always"
     elif isinstance(cond, n.Known):
         text = f"{cond.fact.name} is {'known' if cond.known else 'unknown'}"
     else:

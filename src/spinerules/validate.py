@@ -77,7 +77,7 @@ def condition_facts(cond: n.Condition) -> Iterator[n.Ident]:
     elif isinstance(cond, n.And | n.Or):
         for op in cond.operands:
             yield from condition_facts(op)
-    else:
+    elif not isinstance(cond, n.Always):
         yield cond.fact
 
 
@@ -385,6 +385,8 @@ class _Checker:
         if isinstance(cond, n.And | n.Or):
             for op in cond.operands:
                 self._condition(op, depth + 1)
+            return
+        if isinstance(cond, n.Always):
             return
         fact = self._fact_of(cond.fact)
         if fact is None:

@@ -103,7 +103,9 @@ def screen_rows(
             line[column] = res.verdict(technique, at=site or None).value
         line["referrals"] = "; ".join(f"{r.urgency}: {r.to}" for r in res.referrals)
         line["requirements"] = "; ".join(r.name for r in res.requirements)
-        line["disagreements"] = "; ".join(dict.fromkeys(d.technique for d in res.disagreements))
+        line["disagreements"] = "; ".join(
+            dict.fromkeys(d.technique or f"advice on {d.topic}" for d in res.disagreements)
+        )
         line["next_questions"] = "; ".join(m.fact for m in res.missing)
         out.append(line)
     return header, out, errors

@@ -93,7 +93,8 @@ def screen(kb: spinerules.KnowledgeBase, form: dict[str, Any]) -> str:
         out.append("Sources disagree:")
         for d in res.disagreements:
             out.append(
-                f"  {d.technique}: {d.permissive.document} says {d.permissive.kind}, "
+                f"  {d.technique or 'advice on ' + str(d.topic)}: "
+                f"{d.permissive.document} says {d.permissive.kind}, "
                 f"{d.restrictive.document} says {d.restrictive.kind}"
             )
             out.append(f"    {short(d.restrictive.quote, 90)!r}")

@@ -75,7 +75,7 @@ def fired(res: spinerules.Result) -> set[str]:
 
 
 def test_every_document_is_shipped() -> None:
-    assert set(spinerules.rulesets()) == {*DOCUMENTS, "vocabulary"}
+    assert set(spinerules.rulesets()) == {*DOCUMENTS, "vocabulary", "general_screening"}
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
@@ -83,8 +83,8 @@ def test_header_names_document_version_and_review(name: str) -> None:
     kb = spinerules.load(name)
     (info,) = [i for i in kb.rulesets if i.name == name]
     assert info.document == DOCUMENTS[name]
-    assert info.version == "1.0.0"
-    assert info.reviewed == datetime.date(2026, 11, 22)
+    assert info.version == "2.0.0"  # 2.0.0: permissions stop at explicit techniques and sites
+    assert info.reviewed == datetime.date(2026, 12, 2)
     assert info.title
     if name == "fusion_avoidance":
         assert [s.split(" (")[0] for s in info.studies] == ["Pain Medicine", "BMJ Open", "MDPI"]
@@ -109,7 +109,8 @@ def test_compiles_without_warnings(name: str) -> None:
 
 
 def test_rule_ids_are_unique_across_rulesets() -> None:
-    ids = [rule.id for name in DOCUMENTS for rule in spinerules.load(name).rules]
+    names = [*DOCUMENTS, "general_screening"]
+    ids = [rule.id for name in names for rule in spinerules.load(name).rules]
     assert len(ids) == len(set(ids))
     assert sorted(r.id for r in spinerules.load_all().rules) == sorted(ids)
 
@@ -144,10 +145,14 @@ def test_herniation_acute_contraindicates_manual_pressure() -> None:
     assert "currently experiencing an acute episode" in (reason.quote or "")
 
 
-def test_herniation_mild_moderate_not_acute_is_allowed_gently() -> None:
+def test_herniation_mild_moderate_not_acute_is_recommended_gently() -> None:
     res = spinerules.load("herniation").evaluate(CLEARED_HERNIATION)
-    assert res.verdict("massage") is V.ALLOWED
+    # "can generally receive ... can generally benefit from massage therapy"
+    assert res.verdict("massage") is V.RECOMMENDED
     assert res.verdict("deep_pressure") is V.CAUTION  # gentle, no excessive force
+    # the recommendation of massage does not reach the pressure techniques it did not name
+    assert res.verdict("manual_pressure") is V.UNASSESSED
+    assert res.verdict("acupressure") is V.UNASSESSED
     assert res.verdict("deep_pressure", at="affected_segment") is V.CAUTION
     assert res.referrals == ()
     assert [r.name for r in res.requirements] == ["medical_guidance"]
@@ -160,7 +165,6 @@ def test_herniation_mild_moderate_not_acute_is_allowed_gently() -> None:
     [
         ({"severity": "severe"}, "herniation_severe_or_acute"),
         ({"phase": "acute"}, "herniation_severe_or_acute"),
-        ({"nerve_root_compression": True}, "herniation_nerve_root_compression"),
         ({"symptoms": ["severe_leg_pain"]}, "herniation_nerve_root_compression"),
         ({"symptoms": ["numbness"]}, "herniation_nerve_root_compression"),
         ({"symptoms": ["muscle_weakness"]}, "herniation_nerve_root_compression"),
@@ -192,7 +196,19 @@ def test_herniation_worsening_needs_prompt_medical_attention() -> None:
 def test_herniation_rest_and_no_strenuous_exercise() -> None:
     res = spinerules.load("herniation").evaluate(CLEARED_HERNIATION)
     assert res.verdict("rest") is V.RECOMMENDED
-    assert res.verdict("exercise") is V.CAUTION
+    # "avoid strenuous exercise": strenuous exercise, not exercise in general
+    assert res.verdict("strenuous_exercise") is V.CONTRAINDICATED
+    assert res.verdict("exercise") is V.UNASSESSED
+
+
+def test_herniation_nerve_root_compression_without_symptoms_is_not_a_contraindication() -> None:
+    # "accompanied by obvious symptoms of nerve root compression": the symptoms are the trigger;
+    # massage for mild to moderate cases works by "alleviating compression on the nerve roots"
+    res = spinerules.load("herniation").evaluate(
+        with_(CLEARED_HERNIATION, nerve_root_compression=True)
+    )
+    assert res.verdict("massage") is V.RECOMMENDED
+    assert "nerve_root_compression" in res.unused_facts
 
 
 def test_herniation_unknown_facts_are_never_fine() -> None:
@@ -201,9 +217,7 @@ def test_herniation_unknown_facts_are_never_fine() -> None:
     )
     assert res.verdict("massage") is V.UNDETERMINED
     missing = [m.fact for m in res.missing]
-    assert {"trend", "symptoms", "nerve_root_compression", "red_flags", "medical_clearance"} <= set(
-        missing
-    )
+    assert {"trend", "symptoms", "red_flags", "medical_clearance"} <= set(missing)
     # each missing fact carries its question
     assert all(m.description for m in res.missing)
 
@@ -224,11 +238,20 @@ def test_stenosis_massage_is_approached_cautiously() -> None:
 
 def test_stenosis_no_deep_pressure_over_the_narrowing() -> None:
     res = spinerules.load("stenosis").evaluate(CLEARED_STENOSIS)
-    assert res.verdict("deep_pressure", at="affected_segment") is V.CONTRAINDICATED
-    assert res.verdict("joint_mobilization", at="affected_segment") is V.CONTRAINDICATED
+    # "avoid direct, deep pressure or aggressive joint mobilization over the area of spinal canal
+    # narrowing": every pressure technique and device, and joint work, over the segment
+    for technique in (
+        "deep_pressure",
+        "acupressure",
+        "trigger_point",
+        "hardware_massage",
+        "joint_mobilization",
+    ):
+        assert res.verdict(technique, at="affected_segment") is V.CONTRAINDICATED, technique
+    assert res.verdict("swedish", at="affected_segment") is V.CAUTION
     # an action at a site never changes the verdict without a site
     assert res.verdict("deep_pressure") is V.CAUTION
-    assert res.verdict("joint_mobilization") is V.UNASSESSED
+    assert res.verdict("joint_mobilization") is V.CAUTION  # in the massage family
     assert res.site_verdicts("joint_mobilization")["affected_segment"] is V.CONTRAINDICATED
 
 
@@ -280,7 +303,12 @@ def test_osteochondrosis_indicated_in_remission() -> None:
     assert res.verdict("cupping") is V.RECOMMENDED
     assert res.verdict("acupressure") is V.CAUTION  # experienced therapist only, painful
     assert res.verdict("massage", at="vertebrae") is V.CONTRAINDICATED
+    # "no mechanical effect on the vertebrae": the affected segment lies on them
+    assert res.verdict("deep_pressure", at="affected_segment") is V.CONTRAINDICATED
     assert res.verdict("massage", at="kidney_area") is V.CAUTION
+    # "significantly less force": no pressure, device or cupping over the kidneys
+    assert res.verdict("acupressure", at="kidney_area") is V.CONTRAINDICATED
+    assert res.verdict("cupping", at="kidney_area") is V.CONTRAINDICATED
     assert res.verdict("massage", at="knees") is V.RECOMMENDED
     assert {r.name for r in res.requirements} == {
         "physician_consultation",
@@ -289,7 +317,7 @@ def test_osteochondrosis_indicated_in_remission() -> None:
         "medically_trained_therapist",
     }
     texts = " ".join(a.text for a in res.advice)
-    assert "10 sessions" in texts and "half an hour" in texts
+    assert "10 sessions" in texts and "5-7 sessions" in texts and "half an hour" in texts
     assert res.missing == ()
 
 
@@ -301,6 +329,9 @@ def test_osteochondrosis_nagging_pain_outside_remission_only_classical() -> None
     assert res.verdict("kneading") is V.RECOMMENDED
     assert res.verdict("cupping") is V.CONTRAINDICATED
     assert res.verdict("acupressure") is V.CONTRAINDICATED
+    # "only classical therapeutic massage": not the other techniques either
+    for technique in ("muscle_release", "manual_pressure", "deep_pressure", "trigger_point"):
+        assert res.verdict(technique) is V.CONTRAINDICATED, technique
 
 
 @pytest.mark.parametrize(
@@ -327,9 +358,13 @@ def test_osteochondrosis_contraindication_list(comorbidity: str) -> None:
     kb = spinerules.load("osteochondrosis")
     res = kb.evaluate(with_(CLEARED_OSTEOCHONDROSIS, comorbidities=[comorbidity]))
     assert res.verdict("massage") is V.CONTRAINDICATED
-    # stated for osteochondrosis only (see COVERAGE.md)
+    # this ruleset states it for osteochondrosis only; the general screening applies it to all
     other = kb.evaluate({"condition": "herniation", "comorbidities": [comorbidity]})
     assert other.verdict("massage") is V.UNASSESSED
+    everyone = spinerules.load_all().evaluate(
+        {"condition": "herniation", "comorbidities": [comorbidity]}
+    )
+    assert everyone.verdict("massage") is V.CONTRAINDICATED
 
 
 @pytest.mark.parametrize(
@@ -371,8 +406,22 @@ def test_osteochondrosis_moles_need_a_dermatologist() -> None:
     )
     assert [(r.urgency, "dermatologist" in r.to) for r in res.referrals] == [("routine", True)]
     assert "dermatologist_consultation" in {r.name for r in res.requirements}
-    assert res.verdict("massage", at="lumbar_spine") is V.CAUTION
-    assert res.verdict("massage") is V.RECOMMENDED
+    # "a preliminary consultation with a dermatologist is necessary": it blocks massage until it
+    # is known to have happened, as the physician and the imaging do
+    assert res.verdict("massage") is V.UNDETERMINED
+    assert [m.fact for m in res.missing] == ["dermatologist_consulted"]
+    seen = spinerules.load("osteochondrosis").evaluate(
+        with_(
+            CLEARED_OSTEOCHONDROSIS, comorbidities=["moles_in_area"], dermatologist_consulted=True
+        )
+    )
+    assert seen.verdict("massage") is V.RECOMMENDED
+    not_seen = spinerules.load("osteochondrosis").evaluate(
+        with_(
+            CLEARED_OSTEOCHONDROSIS, comorbidities=["moles_in_area"], dermatologist_consulted=False
+        )
+    )
+    assert not_seen.verdict("massage") is V.CONTRAINDICATED
 
 
 # ---------------------------------------------------------------------- 000 and 003
@@ -380,16 +429,16 @@ def test_osteochondrosis_moles_need_a_dermatologist() -> None:
 
 def test_fusion_avoidance_candidates() -> None:
     kb = spinerules.load("fusion_avoidance")
+    # "may benefit": a permission; the studies on chronic low back pain: a recommendation
+    res = kb.evaluate({"condition": "nonspecific_lbp", "phase": "subacute"})
+    assert res.verdict("massage") is V.ALLOWED
     res = kb.evaluate({"condition": "nonspecific_lbp", "phase": "chronic"})
     assert res.verdict("massage") is V.RECOMMENDED
-    assert {r.rule_id for r in res.reasons("massage")} >= {
-        "fusion_avoidance_nonspecific_lbp",
-        "fusion_avoidance_chronic_lbp_evidence",
-    }
+    assert {r.rule_id for r in res.reasons("massage")} == {"fusion_avoidance_chronic_lbp_evidence"}
     assert res.verdict("movement_therapy") is V.RECOMMENDED
     assert res.verdict("patient_education") is V.RECOMMENDED
     res = kb.evaluate({"condition": "disc_degeneration", "severity": "moderate"})
-    assert res.verdict("massage") is V.RECOMMENDED
+    assert res.verdict("massage") is V.ALLOWED
     res = kb.evaluate(
         {
             "condition": "disc_degeneration",
@@ -411,8 +460,13 @@ def test_spine_specialist_muscle_tension_and_disc() -> None:
     kb = spinerules.load("spine_specialist")
     res = kb.evaluate({"condition": "muscle_tension", "nerve_root_compression": False})
     assert res.verdict("massage") is V.ALLOWED
-    assert res.verdict("exercise") is V.RECOMMENDED
+    assert res.doubts("massage") == ()  # "only effective if ... muscle tension"
+    # "much more likely that your doctor will recommend": advice to discuss, not a verdict
+    assert res.verdict("exercise") is V.UNASSESSED
+    assert any("Discuss with the physician" in a.text for a in res.advice)
     assert [(r.urgency, r.to) for r in res.referrals] == [("routine", "physical therapist")]
+    res = kb.evaluate({"condition": "nonspecific_lbp", "nerve_root_compression": False})
+    assert [d.rule_id for d in res.doubts("swedish")] == ["spine_specialist_only_muscle_tension"]
     res = kb.evaluate({"condition": "herniation"})
     assert res.verdict("massage") is V.CAUTION
     res = kb.evaluate({"condition": "muscle_tension"})
@@ -425,7 +479,13 @@ def test_spine_specialist_muscle_tension_and_disc() -> None:
 
 def test_sources_disagree_about_mild_chronic_herniation() -> None:
     kb = spinerules.load_all()
-    profile = with_(CLEARED_HERNIATION, failed_conservative_care=False, prior_fusion=False)
+    profile = with_(
+        CLEARED_HERNIATION,
+        failed_conservative_care=False,
+        prior_fusion=False,
+        comorbidities=[],  # the general screening's questions, for every patient
+        recent_spinal_surgery=False,
+    )
     res = kb.evaluate(profile)
     # 003: a shifted disc -> caution; beats 002's "can generally receive" and 000's study
     assert res.verdict("massage") is V.CAUTION
@@ -441,7 +501,7 @@ def test_sources_disagree_about_mild_chronic_herniation() -> None:
     ) in pairs
     for d in res.disagreements:
         assert d.permissive.kind in {"recommend", "allow"}
-        assert d.restrictive.kind in {"caution", "contraindicate"}
+        assert d.restrictive.kind in {"caution", "contraindicate", "doubt"}
 
 
 def test_sources_disagree_even_on_the_short_profile() -> None:
@@ -457,4 +517,9 @@ def test_combined_reasons_keep_their_documents() -> None:
         with_(CLEARED_HERNIATION, phase="acute", failed_conservative_care=False, prior_fusion=False)
     )
     assert res.verdict("massage") is V.CONTRAINDICATED
-    assert {r.document for r in res.reasons("massage")} == {DOCUMENTS["herniation"]}
+    reasons = {(r.rule_id, r.document, r.generalized) for r in res.reasons("massage")}
+    assert reasons == {
+        ("herniation_severe_or_acute", DOCUMENTS["herniation"], False),
+        ("general_acute_flare_up", DOCUMENTS["stenosis"], True),
+        ("general_acute_episode", DOCUMENTS["herniation"], True),
+    }

@@ -224,9 +224,10 @@ def _check(res: Result, exp: n.Expectation) -> Check:
             why = (f"no pending rule that could change the result waits for `{exp.fact.name}`",)
         return Check(expected, ok, actual, why)
     if isinstance(exp, n.ExpectDisagreement):
-        found = [d for d in res.disagreements if d.technique == exp.technique.name]
-        ok = bool(found)
-        everything = sorted({d.technique for d in res.disagreements})
+        # a technique, or the topic of two documents' advice
+        named = [d.technique or d.topic or "" for d in res.disagreements]
+        ok = exp.technique.name in named
+        everything = sorted(set(named))
         actual = "disagreement " + ", ".join(everything) if everything else "no disagreement"
         return Check(expected, ok, actual)
     rule_id = exp.rule.name

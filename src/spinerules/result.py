@@ -506,9 +506,7 @@ class Result:
                 elif lvl <= 2:
                     permissive.append(why)
         pending = tuple(
-            reason(r, a)
-            for s, lvl, r, a in grouped_pending[t]
-            if lvl > lo and counts(s, lvl)
+            reason(r, a) for s, lvl, r, a in grouped_pending[t] if lvl > lo and counts(s, lvl)
         )
         reasons = tuple(deciding)
         overridden: tuple[Override, ...] = ()
@@ -762,9 +760,11 @@ class Result:
                     # one (all of it at an open site): an action no more restrictive than that
                     # cannot change anything, with or without a site
                     base = floor[t]
-                    if action.site is not None and base < RESTRICTIVE:
-                        if not prog.site_open[kb.site_index[action.site]]:
-                            base = 0
+                    closed = (
+                        action.site is not None and not prog.site_open[kb.site_index[action.site]]
+                    )
+                    if closed and base < RESTRICTIVE:
+                        base = 0
                     if action.level <= base:
                         continue
                 best = max(best, _stakes(action.kind, action.urgency))

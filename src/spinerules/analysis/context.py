@@ -159,7 +159,7 @@ class Context:
             return restrictive
         return None
 
-    def meeting_site(self, restrictive: str | None, permissive: str | None) -> str | None | bool:
+    def meeting_site(self, restrictive: str | None, permissive: str | None) -> str | bool | None:
         """A site (None: no site) whose verdict counts a restrictive action at the first and a
         permissive action at the second site (None: without a site), or False if none does."""
         if permissive is None:

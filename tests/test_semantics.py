@@ -124,7 +124,7 @@ def test_disagreements_between_documents(tmp_path: Any) -> None:
     )
 
 
-# 5. Missing means unknown.
+# 6. Missing means unknown.
 def test_absent_and_none_are_both_unknown(demo: KnowledgeBase) -> None:
     absent = demo.evaluate({"condition": "herniation"})
     as_none = demo.evaluate({"condition": "herniation", "phase": None, "fever": None})
@@ -133,7 +133,7 @@ def test_absent_and_none_are_both_unknown(demo: KnowledgeBase) -> None:
     assert absent.verdict("massage") is V.UNDETERMINED
 
 
-# 6. Kleene truth tables.
+# 7. Kleene truth tables.
 T, F, U = True, False, None
 KLEENE_AND = {(T, T): T, (T, U): U, (T, F): F, (U, U): U, (U, F): F, (F, F): F}
 KLEENE_OR = {(T, T): T, (T, U): T, (T, F): T, (U, U): U, (U, F): U, (F, F): F}
@@ -194,7 +194,7 @@ def test_every_comparison_on_an_unknown_fact_is_unknown(cond: str) -> None:
     assert res.verdict("t") is V.UNDETERMINED
 
 
-# 7. Fires, silent, pending.
+# 8. Fires, silent, pending.
 def test_fired_silent_pending(demo: KnowledgeBase) -> None:
     res = demo.evaluate({"condition": "herniation", "fever": False})
     assert [r.id for r in res.fired] == ["exercise_always"]
@@ -208,7 +208,7 @@ def test_fired_silent_pending(demo: KnowledgeBase) -> None:
     # fever_blocks (fever is false) and kidneys (herniation is not in the set) are silent
 
 
-# 8. Undetermined.
+# 9. Undetermined.
 def test_undetermined_when_a_pending_rule_is_more_restrictive(demo: KnowledgeBase) -> None:
     res = demo.evaluate({"condition": "herniation", "fever": False})
     judged = res.assessment("massage")
@@ -225,7 +225,7 @@ def test_not_undetermined_when_pending_rules_cannot_make_it_worse(demo: Knowledg
     assert res.assessment("massage").pending == ()
 
 
-# 9. Missing facts, most decisive first.
+# 10. Missing facts, most decisive first.
 def test_missing_facts_order(demo: KnowledgeBase) -> None:
     res = demo.evaluate({})
     # pain_score could trigger an urgent referral (severe_pain): it comes first. condition and
@@ -257,7 +257,7 @@ def test_missing_leaves_out_facts_that_cannot_change_anything(demo: KnowledgeBas
     assert [m.fact for m in res.missing] == ["pain_score", "symptoms"]
 
 
-# 10. More facts never undo a decision.
+# 11. More facts never undo a decision.
 def test_more_facts_keep_decided_verdicts(demo: KnowledgeBase) -> None:
     partial = demo.evaluate({"condition": "herniation", "fever": True})
     full = demo.evaluate({**CALM, "fever": True})
@@ -266,14 +266,14 @@ def test_more_facts_keep_decided_verdicts(demo: KnowledgeBase) -> None:
             assert full.verdict(technique) is verdict
 
 
-# 11. A set fact is the whole set.
+# 13. A set fact is the whole set.
 def test_a_given_set_is_the_whole_set(demo: KnowledgeBase) -> None:
     res = demo.evaluate({**CALM, "phase": "subacute", "symptoms": ["tingling"]})
     assert "nerve_signs" not in [r.id for r in res.fired]
     assert "nerve_signs" not in [r.id for r in res.pending]
 
 
-# 12. Input is checked.
+# 14. Input is checked.
 @pytest.mark.parametrize(
     ("profile", "fact", "words"),
     [
@@ -314,7 +314,7 @@ def test_asking_for_an_unknown_technique_or_site(demo: KnowledgeBase) -> None:
         res.verdict("massage", at="neck")
 
 
-# 13. Determinism and order.
+# 15. Determinism and order.
 def test_same_input_same_result_in_declaration_and_rule_order(demo: KnowledgeBase) -> None:
     profile = {**CALM, "fever": True, "symptoms": ["numbness"], "pain_score": 9}
     first = demo.evaluate(profile).to_dict()

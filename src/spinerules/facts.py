@@ -6,7 +6,7 @@ says which fact is wrong and what it accepts: nothing is ever silently treated a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from .errors import FactError
@@ -58,7 +58,9 @@ def _one(fact: Fact, value: Any) -> Normal:
             )
         return value
     if kind is FactKind.SET:
-        if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        # a list, tuple, set or frozenset of values: nothing else (a dict would read as its
+        # keys, `{"numbness": False}` as "has numbness"; a str as its letters)
+        if not isinstance(value, list | tuple | set | frozenset):
             raise _wrong(fact, value)
         items = list(value)
         for item in items:
@@ -81,11 +83,10 @@ def _member(fact: Fact, value: Any) -> None:
 
 
 def _wrong(fact: Fact, value: Any) -> FactError:
-    return FactError(
-        fact.name,
-        f"`{fact.name}` got {type(value).__name__} `{value!r}`",
-        fact.allowed(),
-    )
+    what = fact.allowed()
+    if fact.kind is FactKind.SET:
+        what = f"a list of values ({what.removeprefix('a set of: ')})"
+    return FactError(fact.name, f"`{fact.name}` got {type(value).__name__} `{value!r}`", what)
 
 
 def denormalize(fact: Fact, value: Normal) -> Any:

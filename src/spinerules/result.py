@@ -231,16 +231,16 @@ class Assessment(NamedTuple):
 #: what a pending action could bring, most serious first: (rank, label); see
 #: docs/semantics.md, line 9
 _STAKES = {
-    ActionKind.CONTRAINDICATE: (7, "contraindicate"),
-    ActionKind.CAUTION: (6, "caution"),
-    ActionKind.REQUIRE: (5, "requirement"),
-    ActionKind.RECOMMEND: (3, "recommend"),
-    ActionKind.ALLOW: (2, "allow"),
-    ActionKind.ADVISE: (1, "advice"),
+    ActionKind.CONTRAINDICATE: (8, "contraindicate"),
+    ActionKind.CAUTION: (7, "caution"),
+    ActionKind.REQUIRE: (6, "requirement"),
+    ActionKind.RECOMMEND: (4, "recommend"),
+    ActionKind.ALLOW: (3, "allow"),
+    ActionKind.ADVISE: (2, "advice"),
     ActionKind.DOUBT: (1, "doubt"),
 }
-_URGENT = (8, "urgent referral")
-_ROUTINE = (4, "routine referral")
+_URGENT = (9, "urgent referral")
+_ROUTINE = (5, "routine referral")
 
 
 def _stakes(kind: ActionKind, urgency: str | None) -> tuple[int, str]:
@@ -252,7 +252,7 @@ def _stakes(kind: ActionKind, urgency: str | None) -> tuple[int, str]:
 def _group(rank: int) -> int:
     """The ordering group of a stake: an urgent referral, then a contraindication, then a
     caution or requirement, then the rest."""
-    return 4 if rank >= 8 else 3 if rank >= 7 else 2 if rank >= 5 else 1
+    return 4 if rank >= 9 else 3 if rank >= 8 else 2 if rank >= 6 else 1
 
 
 #: one verdict action as an explanation sees it, for one technique it reaches: (technique index,
@@ -756,15 +756,12 @@ class Result:
                 if action.level:
                     assert action.technique is not None
                     t = kb.technique_index[action.technique]
-                    # at a site the verdict is at least the restrictive part of the unqualified
-                    # one (all of it at an open site): an action no more restrictive than that
-                    # cannot change anything, with or without a site
-                    base = floor[t]
-                    closed = (
-                        action.site is not None and not prog.site_open[kb.site_index[action.site]]
-                    )
-                    if closed and base < RESTRICTIVE:
-                        base = 0
+                    # an action no more restrictive than what the verdict it counts in (at its
+                    # technique and site) already is cannot change anything
+                    if action.site is None:
+                        base = floor[t]
+                    else:
+                        base = self._floor_ceiling(t, action.site)[0]
                     if action.level <= base:
                         continue
                 best = max(best, _stakes(action.kind, action.urgency))

@@ -746,12 +746,31 @@ def _show(value: Any) -> str:
 
 def _citation(reason: Any) -> str:
     where = reason.document or reason.ruleset
-    return f"{where} § {reason.section}" if reason.section else str(where)
+    text = f"{where} § {reason.section}" if reason.section else str(where)
+    return text + (" [generalized to every condition]" if reason.generalized else "")
+
+
+#: said by `query` when the knowledge base lacks the general screening
+NO_SCREENING = (
+    "general safety screening is not included: red flags and general contraindications are "
+    "checked only for the condition each document is about; query `all`, or add "
+    "`use general_screening`, to screen every patient for them"
+)
 
 
 def _query_text(out: Out, kb: KnowledgeBase, res: Result) -> None:
     out.line(f"{out.style('knowledge base:', 'bold')} {kb.name}")
     out.line(f"{out.style('facts:', 'bold')} {_facts_line(res)}")
+    if not kb.general_screening:
+        out.line(out.style("note: " + NO_SCREENING, "yellow"))
+    if res.unused_facts:
+        out.line(
+            out.style(
+                f"note: not considered for this patient (no rule read them): "
+                f"{', '.join(res.unused_facts)}",
+                "yellow",
+            )
+        )
     out.line()
     rows = []
     for technique, verdict in res.verdicts().items():
@@ -800,7 +819,11 @@ def _query_text(out: Out, kb: KnowledgeBase, res: Result) -> None:
     if res.disagreements:
         _section(out, "disagreements between sources")
         for d in res.disagreements:
-            where = f"{d.technique}" + (f" at {d.site}" if d.site else "")
+            if d.kind == "advice":
+                where = f"advice on {d.topic}"
+            else:
+                where = f"{d.technique}" + (f" at {d.site}" if d.site else "")
+                where += " (benefit)" if d.kind == "benefit" else ""
             out.line(
                 f"  {where}: {_citation(d.permissive)} says `{d.permissive.action}` "
                 f"({d.permissive.rule_id}); {_citation(d.restrictive)} says "

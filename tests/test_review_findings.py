@@ -32,7 +32,7 @@ class Phase(StrEnum):
     ACUTE = "acute"
 
 
-# semantics.md 11-12: a set fact is "any iterable of str"; a value outside the domain raises
+# semantics.md 13-14 (then: a set fact was "any iterable of str"); a value outside the domain raises
 # FactError, "nothing is silently treated as missing". The generated quick checker
 # (compile.py `check`) consumes a one-shot iterable with `frozenset(s)`, then raises on the typo;
 # kb.check() falls back to facts.normalize, which re-reads the now exhausted generator as the
@@ -45,17 +45,23 @@ def test_a_generator_set_with_a_bad_item_raises_instead_of_reading_as_empty() ->
 
 
 # Same root cause: any other value that the quick checker rejects but the careful checker accepts
-# (here a StrEnum for an ordered fact, declared after the set fact) makes the fallback re-read the
-# exhausted generator. A valid red flag is silently lost: `unassessed`/`allowed` instead of
-# `contraindicated` (semantics.md 1, 5, 11: missing information is never read as "no").
-def test_a_generator_set_survives_the_fallback_to_the_careful_checker() -> None:
+# (here a StrEnum for an ordered fact, declared after the set fact) made the fallback re-read the
+# exhausted generator, and a valid red flag was silently lost. A set fact now takes a list, tuple,
+# set or frozenset and nothing else (semantics.md 13), so a generator is refused, with a clear
+# error, instead of being read at all.
+def test_a_generator_set_is_refused_not_lost() -> None:
     kb = spinerules.compile_text(RED_FLAGS)
 
     def profile() -> dict[str, object]:
         return {"red_flags": (f for f in ["cauda_equina"]), "phase": Phase.CHRONIC}
 
-    assert kb.evaluate(profile()).verdict("massage") is Verdict.CONTRAINDICATED
-    assert kb.screen(profile())["massage"] is Verdict.CONTRAINDICATED
+    with pytest.raises(FactError, match="a list of values"):
+        kb.evaluate(profile())
+    with pytest.raises(FactError):
+        kb.screen(profile())
+    assert kb.evaluate({"red_flags": ("cauda_equina",), "phase": Phase.CHRONIC}).verdict(
+        "massage"
+    ) is Verdict.CONTRAINDICATED
 
 
 # cache.py: "a cache that does not match the source is ignored, never trusted"; "the cache can only

@@ -220,3 +220,14 @@ def test_spans_point_at_the_source() -> None:
     cond = rule.condition
     assert isinstance(cond, n.Compare)
     assert (cond.value.span.line, cond.value.span.column) == (3, 10)
+
+
+def test_the_documented_reserved_words_are_the_grammars_keywords() -> None:
+    from pathlib import Path
+
+    from spinerules.parse import keywords
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "language.md").read_text("utf-8")
+    section = text.split("## Reserved words", 1)[1]
+    listed = section.split("`")[1].split()
+    assert sorted(listed) == sorted(keywords())

@@ -523,3 +523,10 @@ def test_combined_reasons_keep_their_documents() -> None:
         ("general_acute_flare_up", DOCUMENTS["stenosis"], True),
         ("general_acute_episode", DOCUMENTS["herniation"], True),
     }
+
+
+def test_coverage_names_every_shipped_rule() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "rulesets" / "COVERAGE.md").read_text("utf-8")
+    assert [r.id for r in spinerules.load_all().rules if f"`{r.id}`" not in text] == []

@@ -530,3 +530,14 @@ def test_coverage_names_every_shipped_rule() -> None:
 
     text = (Path(__file__).resolve().parents[1] / "rulesets" / "COVERAGE.md").read_text("utf-8")
     assert [r.id for r in spinerules.load_all().rules if f"`{r.id}`" not in text] == []
+
+
+def test_shipped_and_example_files_are_in_the_canonical_layout() -> None:
+    from pathlib import Path
+
+    from spinerules.fmt import is_formatted
+
+    root = Path(__file__).resolve().parents[1]
+    files = sorted([*(root / "rulesets").glob("*.rules"), *(root / "examples").glob("*.rules")])
+    assert files
+    assert [f.name for f in files if not is_formatted(f.read_text("utf-8"), str(f))] == []

@@ -103,7 +103,7 @@ def test_every_rule_has_prefixed_id_because_and_cite(name: str) -> None:
         assert rule.document == DOCUMENTS[name]
 
 
-@pytest.mark.parametrize("name", [*sorted(DOCUMENTS), "vocabulary"])
+@pytest.mark.parametrize("name", [*sorted(DOCUMENTS), "general_screening", "vocabulary"])
 def test_compiles_without_warnings(name: str) -> None:
     assert spinerules.load(name).warnings == ()
 
@@ -123,7 +123,7 @@ def test_every_fact_has_a_question() -> None:
 # ------------------------------------------------------------ in-file tests and coverage
 
 
-@pytest.mark.parametrize("name", [*sorted(DOCUMENTS), "vocabulary"])
+@pytest.mark.parametrize("name", [*sorted(DOCUMENTS), "general_screening", "vocabulary"])
 def test_in_file_tests_pass_and_fire_every_rule(name: str) -> None:
     run = filetests.run_kb(spinerules.load(name), name)
     assert run.outcomes, f"{name} has no in-file tests"

@@ -176,7 +176,7 @@ def test_every_construct(text: str) -> None:
 
 
 def test_deep_nesting_is_left_to_lark() -> None:
-    limit = p._MAX_NESTING
+    limit = p.MAX_NESTING
     assert same_or_aside(f"if {'(' * limit}d{')' * limit} then allow t")
     assert same_or_aside(f"if {'not ' * limit}d then allow t")
     assert not same_or_aside(f"if {'(' * (limit + 1)}d{')' * (limit + 1)} then allow t")

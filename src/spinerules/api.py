@@ -24,22 +24,36 @@ _cache: dict[str, KnowledgeBase] = {}
 _lock = threading.Lock()
 
 
+_paused = 0  # builds in progress that asked for the collector to be paused
+_paused_by_us = False  # whether we turned it off (and so turn it back on)
+_pause_lock = threading.Lock()
+
+
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Compiling allocates millions of small objects and makes no reference cycles, yet each
     allocation burst sets off Python's cyclic garbage collector, which walks every object still
-    alive: about half the time of compiling 10,000 rules. It is paused while a knowledge base is
-    built, and resumed (if it was on) afterwards."""
-    was_on = gc.isenabled()
-    gc.disable()
+    alive: about half the time of compiling 10,000 rules. It is paused while knowledge bases are
+    built, and turned back on when the last build in any thread ends, and only if it was on
+    when the first began: the collector is process-wide, and a build must not turn it on
+    behind an application that turned it off."""
+    global _paused, _paused_by_us
+    with _pause_lock:
+        if _paused == 0:
+            _paused_by_us = gc.isenabled()
+            gc.disable()
+        _paused += 1
     try:
         yield
     finally:
-        if was_on:
-            # the collector walks what is left later, as for any large data a program loads (a
-            # 10,000-rule knowledge base keeps about half a million tracked objects); a full
-            # collection is not forced here, as it would also walk all of the caller's objects
-            gc.enable()
+        with _pause_lock:
+            _paused -= 1
+            if _paused == 0 and _paused_by_us:
+                # the collector walks what is left later, as for any large data a program
+                # loads; a full collection is not forced here, as it would also walk all of
+                # the caller's objects
+                gc.enable()
+                _paused_by_us = False
 
 
 def rulesets() -> tuple[str, ...]:
@@ -60,7 +74,7 @@ def _model(source: Source, base_dir: Path | None, name: str | None) -> Model:
     )
     model = cache.lookup(key)
     if model is None:
-        reached: list[Path] = []  # imports as written; the root's text is in the key
+        reached: list[tuple[Path, str]] = []  # imports as written, with what was read of them
         modules = load_modules(source, base_dir, reached)
         model = validate(modules, name)
         cache.store(key, reached, model)

@@ -13,6 +13,7 @@ reading or writing the cache is ignored: the cache can only make loading faster,
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -34,12 +35,20 @@ def _enabled() -> bool:
     return os.environ.get("SPINERULES_CACHE", "1") not in ("0", "no", "false", "off")
 
 
-def cache_dir() -> Path:
+def cache_dir() -> Path | None:
+    """Where entries live, or None when there is no sensible place: `$SPINERULES_CACHE_DIR`,
+    else `$XDG_CACHE_HOME/spinerules` (an absolute path), else `~/.cache/spinerules` when the
+    home directory exists (an empty or missing `$HOME` means no cache, not `/.cache`)."""
     explicit = os.environ.get("SPINERULES_CACHE_DIR")
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "spinerules"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):
+        return Path(xdg) / "spinerules"
+    home = os.environ.get("HOME") if "HOME" in os.environ else os.path.expanduser("~")
+    if not home or not os.path.isabs(home) or not os.path.isdir(home):
+        return None
+    return Path(home) / ".cache" / "spinerules"
 
 
 def _digest(data: bytes) -> str:
@@ -60,15 +69,18 @@ def _version() -> str:
     return f"{__version__}/{_FORMAT}/{_digest(grammar_path().read_bytes())}/{_digest(code)}"
 
 
-def _entry(root_key: str) -> Path:
-    return cache_dir() / f"{_digest(root_key.encode())[:32]}.pickle"
+def _entry(folder: Path, root_key: str) -> Path:
+    return folder / f"{_digest(root_key.encode('utf-8', 'surrogatepass'))[:32]}.pickle"
 
 
 def _private(path: Path) -> bool:
-    """Owned by us and writable by no one else (POSIX); elsewhere, trust the user's profile."""
+    """Owned by us, writable by no one else, and not a symbolic link (POSIX: a link planted in
+    a shared parent could redirect the cache); elsewhere, trust the user's profile."""
     if not hasattr(os, "getuid"):
         return True
-    info = path.stat()
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        return False
     return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
@@ -77,8 +89,11 @@ def lookup(root_key: str) -> Model | None:
     if not _enabled():
         return None
     try:
-        entry = _entry(root_key)
-        if not entry.is_file() or not _private(entry.parent) or not _private(entry):
+        folder = cache_dir()
+        if folder is None:
+            return None
+        entry = _entry(folder, root_key)
+        if not entry.is_file() or not _private(folder) or not _private(entry):
             return None
         with entry.open("rb") as fh:
             version, key, files, model = pickle.load(fh)
@@ -92,25 +107,32 @@ def lookup(root_key: str) -> Model | None:
         return None
 
 
-def store(root_key: str, files: Iterable[Path], model: Model) -> None:
-    """Remember a model built from `files`: every file read, the root included, each by the path
-    it was reached through (not resolved), so that a symlink pointed elsewhere is noticed."""
+def store(root_key: str, files: Iterable[tuple[Path, str]], model: Model) -> None:
+    """Remember a model built from `files`: each imported file by the path it was reached
+    through (not resolved, so that a symlink pointed elsewhere is noticed) with the SHA-256 of
+    the bytes that were parsed. The digests come from the read itself: hashing the files again
+    now would record a file saved during the load under the model of its older text."""
     if not _enabled():
         return
+    folder = cache_dir()
+    if folder is None:
+        return
+    tmp: str | None = None
     try:
-        folder = cache_dir()
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not folder.exists():
+            folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700)
         if not _private(folder):
             return
-        record = (
-            _version(),
-            root_key,
-            tuple((str(p), _digest(p.read_bytes())) for p in files),
-            model,
-        )
+        record = (_version(), root_key, tuple((str(p), digest) for p, digest in files), model)
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(record, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, _entry(root_key))
+        os.replace(tmp, _entry(folder, root_key))
+        tmp = None
     except Exception:
         return
+    finally:
+        if tmp is not None:  # the write failed half way: leave nothing behind
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

@@ -39,7 +39,7 @@ import attrs
 
 from . import __version__, filetests
 from .api import load, load_all, rulesets
-from .errors import FactError, RulesError, UnknownNameError
+from .errors import FactError, RulesError, RulesSyntaxError, UnknownNameError
 from .facts import Normal, normalize, parse_value
 from .fmt import FormatError, cond_text, format_text
 from .kb import KnowledgeBase
@@ -47,7 +47,7 @@ from .load import read_source, shipped_names, shipped_path
 from .logic import Atom, Lowered, kleene, lower
 from .result import Result, Verdict
 from .schema import Rule, RulesWarning
-from .source import Span
+from .source import Source, Span
 from .suggest import did_you_mean
 
 __all__ = ["SUBCOMMANDS", "Out", "Subcommand", "arg", "main", "subcommand"]
@@ -253,7 +253,10 @@ def rules_files(targets: Sequence[str], shipped: bool = True) -> list[Path]:
     for target in targets:
         path = Path(target)
         if path.is_dir():
-            for file in sorted(path.rglob("*.rules")):
+            files = _walk(path)
+            if not files:
+                raise UsageError(f"no .rules file in `{target}`")
+            for file in files:
                 found.setdefault(file.resolve(), file)
         elif path.is_file():
             found.setdefault(path.resolve(), path)
@@ -272,6 +275,41 @@ def rules_files(targets: Sequence[str], shipped: bool = True) -> list[Path]:
             hint = did_you_mean(target, ["all", *shipped_names()]) if shipped else None
             raise UsageError(f"no file or folder `{target}`" + (f" ({hint})" if hint else ""))
     return list(found.values())
+
+
+def read_stdin(name: str) -> str:
+    """Standard input as UTF-8 text; anything else is a `RulesSyntaxError` at the first byte
+    that is not (never text with the bad bytes smuggled in as surrogates)."""
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        shown = Source(name=name, text=data.decode("utf-8", "replace"))
+        raise RulesSyntaxError(
+            f"`{name}` is not UTF-8 text (byte {exc.start})",
+            Span(shown, line, column, line, column + 1),
+            "save the file as UTF-8",
+        ) from None
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Every .rules file below a folder, sorted; a folder that cannot be read is an error, not
+    something to skip (a check that silently skipped it would report "no problems")."""
+    problems: list[OSError] = []
+    files = [
+        Path(root) / name
+        for root, dirs, names in os.walk(folder, onerror=problems.append)
+        for name in names
+        if name.endswith(".rules")
+    ]
+    if problems:
+        first = problems[0]
+        where = first.filename if first.filename is not None else folder
+        raise UsageError(f"cannot read the folder `{where}`: {first.strerror or first}")
+    return sorted(files)
 
 
 def knowledge_base(target: str) -> KnowledgeBase:
@@ -295,13 +333,21 @@ def profile(kb: KnowledgeBase, args: argparse.Namespace) -> dict[str, Any]:
     if args.json_file is not None:
         try:
             if args.json_file == "-":
-                data = json.load(sys.stdin)
+                raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else None
+                text = raw.decode("utf-8") if raw is not None else sys.stdin.read()
             else:
-                data = json.loads(Path(args.json_file).read_text(encoding="utf-8"))
+                text = Path(args.json_file).read_bytes().decode("utf-8")
+            data = json.loads(text)
         except OSError as exc:
             raise UsageError(f"cannot read `{args.json_file}`: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"`{args.json_file}` is not UTF-8 text (byte {exc.start})") from None
         except json.JSONDecodeError as exc:
             raise UsageError(f"`{args.json_file}` is not valid JSON: {exc}") from None
+        except ValueError as exc:  # a number longer than Python reads (4,300 digits)
+            raise UsageError(f"`{args.json_file}` cannot be read: {exc}") from None
+        except RecursionError:
+            raise UsageError(f"`{args.json_file}` nests arrays or objects too deeply") from None
         if not isinstance(data, dict):
             raise UsageError(f"`{args.json_file}` must hold a JSON object of facts")
         given.update(data)
@@ -385,11 +431,13 @@ class Diagnostic:
         pad = caret[: len(caret) - len(caret.lstrip())]
         number = str(self.span.line)
         gutter = " " * len(number)
-        lines = [
-            head,
-            f" {out.style(number, 'blue')} {out.style('|', 'blue')} {text}".rstrip(),
-            f" {gutter} {out.style('|', 'blue')} {pad}{out.style(caret.lstrip(), 'bold', colour)}",
-        ]
+        lines = [head]
+        if self.span.source.text:  # a file that could not be read has no line to show
+            lines += [
+                f" {out.style(number, 'blue')} {out.style('|', 'blue')} {text}".rstrip(),
+                f" {gutter} {out.style('|', 'blue')} {pad}"
+                + out.style(caret.lstrip(), "bold", colour),
+            ]
         if self.hint:
             lines.append(f" {gutter} {out.style('= hint:', 'bold', 'cyan')} {self.hint}")
         return "\n".join(lines)
@@ -545,8 +593,8 @@ def cmd_fmt(args: argparse.Namespace, out: Out) -> int:
     rules, same ids, same tests, same comments) before anything is written.
     """
     if args.paths == ["-"]:
-        text = sys.stdin.read()
         try:
+            text = read_stdin("<stdin>")
             result = format_text(text, "<stdin>")
         except RulesError as exc:
             for error in exc.errors:
@@ -585,7 +633,14 @@ def cmd_fmt(args: argparse.Namespace, out: Out) -> int:
             if args.check:
                 out.line(f"would reformat {file}")
         else:
-            file.write_text(result, encoding="utf-8")
+            try:
+                file.write_text(result, encoding="utf-8")
+            except OSError as exc:
+                failed += 1
+                changed -= 1
+                reason = exc.strerror or str(exc)
+                out.line(out.style("error:", "bold", "red") + f" cannot write {file}: {reason}")
+                continue
             out.line(f"reformatted {file}")
     unchanged = len(files) - changed - failed
     verb = "would be reformatted" if args.check or args.diff else "reformatted"

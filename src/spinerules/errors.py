@@ -48,7 +48,12 @@ class RulesError(SpinerulesError):
         self.message = message
         self.span = span
         self.hint = hint
-        super().__init__(self.render())
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        # rendered when shown, not when made: a file with thousands of mistakes makes thousands
+        # of errors, and most programs show a few of them
+        return self.render()
 
     @property
     def file(self) -> str:
@@ -77,7 +82,9 @@ class RulesError(SpinerulesError):
 
     def render(self) -> str:
         """``file:line:col: error: message``, the source line, a caret, and the hint."""
-        text = f"{self.span.location()}: error: {self.message}\n{self.span.snippet()}"
+        text = f"{self.span.location()}: error: {self.message}"
+        if self.span.source.text:  # a file that could not be read has no line to show
+            text += f"\n{self.span.snippet()}"
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text

@@ -6,6 +6,7 @@ says which fact is wrong and what it accepts: nothing is ever silently treated a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -120,8 +121,12 @@ def parse_value(fact: Fact, text: str) -> Any:
             return False
         raise FactError(fact.name, f"`{fact.name}` got `{raw}`", "true or false")
     if fact.kind is FactKind.INT:
-        try:
-            return int(raw, 10)
-        except ValueError:
-            raise FactError(fact.name, f"`{fact.name}` got `{raw}`", fact.allowed()) from None
+        # as the language writes numbers: ASCII digits, no sign but `-`, no leading zeros, no
+        # `_` (Python's int() would take `+5`, `1_000`, `007` and other scripts' digits)
+        if not _INT.fullmatch(raw):
+            raise FactError(fact.name, f"`{fact.name}` got `{raw}`", fact.allowed())
+        return int(raw)
     return raw
+
+
+_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,99})", re.ASCII)

@@ -7,6 +7,7 @@ file's folder tree; `use NAME` only the shipped rulesets.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from . import nodes as n
@@ -53,17 +54,19 @@ def read_source(path: Path, name: str | None = None) -> Source:
             Span(shown, line, column, line, column + 1),
             "save the file as UTF-8",
         ) from None
-    return Source(name=name or str(path), text=text, path=path.resolve())
+    digest = hashlib.sha256(data).hexdigest()
+    return Source(name=name or str(path), text=text, path=path.resolve(), digest=digest)
 
 
 def load_modules(
-    root: Source, base_dir: Path | None = None, reached: list[Path] | None = None
+    root: Source, base_dir: Path | None = None, reached: list[tuple[Path, str]] | None = None
 ) -> tuple[n.Module, ...]:
     """The root and every file it uses, imports first. Raises every error found in any file.
-    `reached`, if given, receives the path of each imported file as written, before symlinks are
-    resolved (the cache checks those)."""
+    `reached`, if given, receives each imported file's path as written (before symlinks are
+    resolved) with the SHA-256 of the bytes that were read and parsed: the cache keys an entry
+    by what was read, not by what the file holds by the time the model is stored."""
     loader = _Loader(base_dir)
-    loader.visit(root, stack=())
+    loader.run(root)
     raise_all(loader.errors)
     if reached is not None:
         reached.extend(loader.reached)
@@ -71,51 +74,92 @@ def load_modules(
 
 
 class _Loader:
+    """Depth-first over the `use` graph with an explicit stack (a chain of thousands of imports
+    is no deeper for Python than one), imports before the files that use them."""
+
     def __init__(self, base_dir: Path | None) -> None:
         self.base_dir = base_dir.resolve() if base_dir else None
         self.order: list[n.Module] = []
         self.done: set[Path] = set()
         self.errors: list[RulesError] = []
-        self.reached: list[Path] = []
+        self.reached: list[tuple[Path, str]] = []
 
-    def visit(self, source: Source, stack: tuple[Path, ...]) -> None:
+    def parsed(self, source: Source) -> n.Module | None:
         from .parse import parse  # imports lark: only when something is parsed
 
         try:
-            module = parse(source)
+            return parse(source)
         except RulesError as exc:
             self.errors.extend(exc.errors)
-            return
-        key = source.path
-        here = stack + ((key,) if key else ())
-        for stmt in module.statements:
-            if not isinstance(stmt, n.UseDecl):
-                continue
-            path = self.resolve(stmt, source)
-            if path is None:
-                continue
-            if path in here:
-                chain = " -> ".join(p.name for p in (*here[here.index(path) :], path))
-                self.errors.append(
-                    ImportCycleError(
-                        f"import cycle: {chain}", stmt.span, "remove one of the `use`s"
-                    )
-                )
-                continue
-            if path in self.done:
-                continue
-            display = stmt.target if not stmt.is_path else str(path)
-            try:
-                imported = read_source(path, display)
-            except RulesError as exc:
-                self.errors.extend(exc.errors)
-                continue
-            self.visit(imported, here)
-        if key:
-            self.done.add(key)
-        self.order.append(module)
+            return None
 
-    def resolve(self, use: n.UseDecl, source: Source) -> Path | None:
+    def run(self, root: Source) -> None:
+        module = self.parsed(root)
+        if module is None:
+            return
+        # each frame: a module, the `use`s still to follow, and the files on the path to it
+        here = (root.path,) if root.path else ()
+        stack = [(module, iter(self.uses(module)), here)]
+        on_path = set(here)
+        while stack:
+            module, uses, here = stack[-1]
+            pushed = False
+            for stmt in uses:
+                target = self.resolve(stmt, module.source)
+                if target is None:
+                    continue
+                path, written = target
+                if path in on_path:
+                    chain = " -> ".join(p.name for p in (*here[here.index(path) :], path))
+                    self.errors.append(
+                        ImportCycleError(
+                            f"import cycle: {chain}", stmt.span, "remove one of the `use`s"
+                        )
+                    )
+                    continue
+                if path in self.done:
+                    continue
+                display = stmt.target if not stmt.is_path else str(path)
+                try:
+                    imported = read_source(path, display)
+                except RulesError as exc:
+                    self.errors.extend(exc.errors)
+                    continue
+                except OSError as exc:
+                    self.errors.append(_unreadable(stmt, exc))
+                    continue
+                assert imported.digest is not None
+                self.reached.append((written, imported.digest))
+                child = self.parsed(imported)
+                if child is None:
+                    self.done.add(path)
+                    continue
+                stack.append((child, iter(self.uses(child)), (*here, path)))
+                on_path.add(path)
+                pushed = True
+                break
+            if pushed:
+                continue
+            stack.pop()
+            key = module.source.path
+            if key:
+                self.done.add(key)
+                on_path.discard(key)
+            self.order.append(module)
+
+    @staticmethod
+    def uses(module: n.Module) -> list[n.UseDecl]:
+        return [s for s in module.statements if isinstance(s, n.UseDecl)]
+
+    def resolve(self, use: n.UseDecl, source: Source) -> tuple[Path, Path] | None:
+        """The file a `use` names, resolved, and as written; or None (with an error)."""
+        try:
+            return self._resolve(use, source)
+        except (OSError, ValueError) as exc:  # a NUL byte, a name too long for the system ...
+            self.errors.append(_unreadable(use, exc))
+            return None
+
+    def _resolve(self, use: n.UseDecl, source: Source) -> tuple[Path, Path] | None:
         if not use.is_path:
             path = shipped_path(use.target)
             if path is None:
@@ -128,9 +172,10 @@ class _Loader:
                         'a file needs quotes: `use "file.rules"`',
                     )
                 )
-            if path is not None:
-                self.reached.append(path)
-            return path.resolve() if path else None
+                return None
+            return path.resolve(), path
+        if "\0" in use.target:
+            raise ValueError("the path contains a NUL character")
         folder = source.path.parent if source.path else self.base_dir
         if folder is None:
             self.errors.append(
@@ -158,5 +203,12 @@ class _Loader:
                 ImportNotFoundError(f"no file `{use.target}` (looked for {target})", use.span)
             )
             return None
-        self.reached.append(written)
-        return target
+        return target, written
+
+
+def _unreadable(use: n.UseDecl, exc: Exception) -> ImportNotFoundError:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    shown = use.target.replace("\0", "\\0")
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return ImportNotFoundError(f"cannot read `{shown}`: {reason[:1].lower()}{reason[1:]}", use.span)

@@ -56,6 +56,10 @@ __all__ = [
 
 Value = str | int | bool
 
+#: deepest nesting of brackets, of a run of `not`, and of `and`/`or`/`not` in a condition
+#: (docs/language.md, Limits): checked by the parser and by validation
+MAX_NESTING = 32
+
 
 @attrs.frozen
 class Ident:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
@@ -27,11 +27,13 @@ from lark.exceptions import (
     UnexpectedToken,
     VisitError,
 )
+from lark.lark import PostLex
 from lark.lexer import PatternStr
 
 from . import nodes as n
 from ._resources import grammar_path
 from .errors import RulesError, RulesSyntaxError, raise_all
+from .nodes import MAX_NESTING
 from .source import Source, Span
 from .suggest import did_you_mean
 
@@ -52,6 +54,43 @@ _TERMINAL_WORDS = {
 }
 
 
+#: longest number a file may write
+MAX_DIGITS = 100
+
+
+class _Glued(Exception):
+    """Two words with nothing between them, which the contextual lexer read as two tokens."""
+
+    def __init__(self, first: Token, second: Token) -> None:
+        super().__init__(f"{first}{second}")
+        self.first = first
+        self.second = second
+
+
+_WORD = re.compile(r"-?[a-z0-9_]+")
+
+
+class _NoGluedWords(PostLex):
+    """A keyword must stand on its own: `iffever` is not `if fever`. Lark's contextual lexer,
+    where only `if` may come, splits `iffever` into `if` and `fever`; two word tokens (keywords,
+    names, numbers) that touch are refused here, as soon as the second is read."""
+
+    always_accept = ()
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        before: Token | None = None
+        for token in stream:
+            if (
+                before is not None
+                and before.end_pos == token.start_pos
+                and _WORD.fullmatch(str(before))
+                and _WORD.fullmatch(str(token))
+            ):
+                raise _Glued(before, token)
+            yield token
+            before = token
+
+
 @cache
 def _parser() -> lark.Lark:
     return lark.Lark(
@@ -60,6 +99,7 @@ def _parser() -> lark.Lark:
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=True,
+        postlex=_NoGluedWords(),
     )
 
 
@@ -91,7 +131,22 @@ def parse_text(text: str, name: str = "<text>") -> n.Module:
     return parse(Source(name=name, text=text))
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def parse(source: Source) -> n.Module:
+    bad = _SURROGATE.search(source.text)
+    if bad is not None:  # only a Python string can hold one: a file is decoded strictly
+        before = source.text[: bad.start()]
+        line = before.count("\n") + 1
+        column = bad.start() - (before.rfind("\n") + 1) + 1
+        shown = Source(source.name, _SURROGATE.sub("\ufffd", source.text), source.path)
+        raise RulesSyntaxError(
+            f"the text holds a lone surrogate (U+{ord(bad.group()):04X}), which is not Unicode "
+            "text",
+            Span(shown, line, column, line, column + 1),
+            "decode the file as UTF-8 without `surrogateescape`, or remove the character",
+        )
     statements = _fast_statements(source)
     if statements is None:
         statements = _lark_statements(source)
@@ -99,12 +154,19 @@ def parse(source: Source) -> n.Module:
 
 
 def _lark_statements(source: Source) -> tuple[n.Statement, ...]:
-    """The statements as Lark reads them; raises every error, as a user should see it."""
+    """The statements as Lark reads them; raises every error, as a user should see it.
+
+    Each statement is parsed alone first: a broken statement is reported without parsing the
+    rest of the file again, and every broken statement is reported, not only the first."""
+    _check_nesting(source)
+    errors = _all_syntax_errors(source)
+    if errors:
+        raise_all(errors)
     try:
         tree = _parser().parse(source.text)
         statements = _Lower(source, 0).transform(tree)
-    except UnexpectedInput:
-        raise_all(_all_syntax_errors(source))
+    except (UnexpectedInput, _Glued):  # pragma: no cover - the pieces parsed, so does the whole
+        raise_all(_all_syntax_errors(source, whole=True))
         raise AssertionError("unreachable: a failed parse reports at least one error") from None
     except VisitError as exc:
         if isinstance(exc.orig_exc, _LoweringError):
@@ -117,31 +179,73 @@ def _lark_statements(source: Source) -> tuple[n.Statement, ...]:
                 Span(source, line, column, line, column + len(tok)),
                 "write a backslash as `\\\\`",
             ) from None
-        if isinstance(exc.orig_exc, RecursionError):
-            raise _too_deep(source) from None
         raise
-    except RecursionError:
-        raise _too_deep(source) from None
     return tuple(statements)
 
 
 # ---- errors -----------------------------------------------------------------------------------
 
 
-def _all_syntax_errors(source: Source) -> list[RulesError]:
-    """Parse each top-level statement alone, so that one mistake does not hide the next."""
+def _all_syntax_errors(source: Source, whole: bool = False) -> list[RulesError]:
+    """Parse each top-level statement alone, so that one mistake does not hide the next (and
+    with `whole`, the whole file when every piece parses)."""
     errors: list[RulesError] = []
-    for first_line, chunk in _chunks(source.text):
+    pieces = [(0, source.text)] if whole else _chunks(source.text)
+    for first_line, chunk in pieces:
         try:
             _parser().parse(chunk)
         except UnexpectedInput as exc:
             errors.append(_syntax_error(source, exc, first_line, chunk))
-    if not errors:  # the pieces parse but the whole does not: report the whole
-        try:
-            _parser().parse(source.text)
-        except UnexpectedInput as exc:
-            errors.append(_syntax_error(source, exc, 0, source.text))
+        except _Glued as exc:
+            errors.append(_glued_error(source, exc.first, exc.second, first_line))
     return errors
+
+
+def _glued_error(source: Source, first: Token, second: Token, line_offset: int) -> RulesError:
+    word = f"{first.value}{second.value}"
+    line = (first.line or 1) + line_offset
+    column = first.column or 1
+    if len(str(second.value)) <= 2:
+        hint = f"did you mean `{first.value}`?"
+    else:
+        hint = f"put a space between `{first.value}` and `{second.value}`"
+    return RulesSyntaxError(
+        f"`{word}` is not a word of the language (it reads as `{first.value}` followed by "
+        f"`{second.value}`)",
+        Span(source, line, column, line, column + len(word)),
+        hint,
+    )
+
+
+_NESTING_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*|[a-z_][a-z0-9_]*|[()]|\n')
+
+
+def _check_nesting(source: Source) -> None:
+    """Refuse brackets nested, or `not` repeated, more than MAX_NESTING deep, at the place where
+    it happens, before Lark builds a tree too deep to walk."""
+    depth = 0
+    nots = 0
+    line, line_start = 1, 0
+    for match in _NESTING_TOKEN.finditer(source.text):
+        token = match.group()
+        if token == "\n":
+            line, line_start = line + 1, match.end()
+            continue
+        if token[0] in "#\"":  # a comment or a string
+            continue
+        nots = nots + 1 if token == "not" else 0
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth = max(depth - 1, 0)
+        if depth > MAX_NESTING or nots > MAX_NESTING:
+            column = match.start() - line_start + 1
+            what = "brackets nested" if depth > MAX_NESTING else "`not` repeated"
+            raise RulesSyntaxError(
+                f"{what} more than {MAX_NESTING} deep",
+                Span(source, line, column, line, column + len(token)),
+                "split the condition into several rules",
+            )
 
 
 def _chunks(text: str) -> list[tuple[int, str]]:
@@ -227,17 +331,6 @@ def _tokens_before(exc: UnexpectedInput) -> list[Token]:
     return found
 
 
-def _glued(first: Token, second: Token) -> bool:
-    """A keyword with a name stuck to it (`thenn`, `cautionx`): the lexer split one word in two."""
-    return (
-        first.type != "NAME"
-        and str(first.value) in keywords()
-        and second.type == "NAME"
-        and first.end_pos is not None
-        and first.end_pos == second.start_pos
-    )
-
-
 def _end_of(chunk: str, line_offset: int) -> tuple[int, int]:
     """Line and column just after the last non-blank text of a chunk (where input ran out)."""
     lines = chunk.rstrip("\n").split("\n")
@@ -270,18 +363,16 @@ def _syntax_error(source: Source, exc: UnexpectedInput, line_offset: int, chunk:
             hint = did_you_mean(str(token.value), [w for w in words if w in keywords()])
         if hint is None and token.type == "EQUAL" and before and before[-1].type == "EQUAL":
             hint = "equality is written with one `=`"
-        pairs = [(before[-1], token)] if before and token.type != "$END" else []
-        if len(before) >= 2:
-            pairs.append((before[-2], before[-1]))
-        for first, second in pairs:
-            if _glued(first, second):
-                word = f"{first.value}{second.value}"
-                line = (first.line or 1) + line_offset
-                column, width = first.column or 1, len(word)
-                message = f"`{word}` is not a word of the language (it reads as `{first.value}` "
-                message += f"followed by `{second.value}`)"
-                hint = f"did you mean `{first.value}`?"
-                break
+        # `thenn`: the contextual lexer read `then`, then refused `n` where an action must come
+        last = before[-1] if before else None
+        if (
+            last is not None
+            and token.type != "$END"
+            and last.end_pos == token.start_pos
+            and _WORD.fullmatch(str(last))
+            and _WORD.fullmatch(str(token))
+        ):
+            return _glued_error(source, last, token, line_offset)
     elif isinstance(exc, UnexpectedCharacters):
         text = source.line(line)
         rest = text[column - 1 :]
@@ -358,14 +449,6 @@ class _BadEscape(Exception):
     def __init__(self, token: Token) -> None:
         super().__init__(str(token))
         self.token = token
-
-
-def _too_deep(source: Source) -> RulesSyntaxError:
-    return RulesSyntaxError(
-        "the file nests parentheses too deeply to read",
-        Span(source, 1, 1, 1, 2),
-        "split deeply nested conditions into several rules",
-    )
 
 
 @v_args(meta=True)
@@ -472,7 +555,12 @@ class _Lower(Transformer[Token, Any]):
         return ("int", (), items[0], items[1])
 
     def int(self, meta: Any, items: list[Token]) -> n.Literal:
-        return n.Literal(int(items[0]), self._tspan(items[0]))
+        token: Token = items[0]
+        if len(str(token).lstrip("-")) > MAX_DIGITS:
+            raise _LoweringError(
+                f"a number of more than {MAX_DIGITS} digits", self._tspan(token)
+            )
+        return n.Literal(int(token), self._tspan(token))
 
     def technique_decl(self, meta: Any, items: list[Any]) -> n.TechniqueDecl:
         name, parent, explicit, desc = items
@@ -777,8 +865,6 @@ _SCAN = re.compile(
 )
 _SCANNED_KIND = ("", "STRING", "", "DATE", "INT")
 
-#: Deeper nesting (of brackets and `not`) is left to Lark, which decides whether it is too deep.
-_MAX_NESTING = 64
 
 _COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 _VERBS = frozenset({"contraindicate", "caution", "recommend", "allow", "doubt"})
@@ -790,6 +876,12 @@ _VERDICT_WORDS = frozenset(
 
 class _NotFast(Exception):
     """The fast path gives up on this file: Lark reads it."""
+
+
+def _int(text: str) -> int:
+    if len(text) > MAX_DIGITS:  # Lark reports it (and Python refuses 4,300 digits)
+        raise _NotFast
+    return int(text)
 
 
 def _fast_statements(source: Source) -> tuple[n.Statement, ...] | None:
@@ -815,10 +907,15 @@ def _scan(text: str) -> tuple[list[str], list[str], list[int], list[int], list[i
     next_newline = find("\n")  # tokens never hold one: only the gaps between them do
     if next_newline < 0:
         next_newline = len(text)
+    word_end = -1  # where the last word or number ended: two may not touch (`3and`)
     for match in _SCAN.finditer(text):
         group = match.lastindex
         assert group is not None  # one group always matches
         value = match.group(group)
+        if group == 2 or group == 4:
+            if match.start(group) == word_end:
+                raise _NotFast
+            word_end = match.end(group)
         if group == 2:
             kinds.append(word_kind(value, "NAME"))
         elif group == 5:
@@ -908,14 +1005,14 @@ class _FastParser:
     def int_literal(self, i: int) -> n.Literal:
         if self.kinds[i] != "INT":
             raise _NotFast
-        return n.Literal(int(self.values[i]), self.span(i, i))
+        return n.Literal(_int(self.values[i]), self.span(i, i))
 
     def value(self, i: int) -> n.Literal:
         kind = self.kinds[i]
         if kind == "NAME":
             return n.Literal(self.values[i], self.span(i, i))
         if kind == "INT":
-            return n.Literal(int(self.values[i]), self.span(i, i))
+            return n.Literal(_int(self.values[i]), self.span(i, i))
         if kind == "true":
             return n.Literal(True, self.span(i, i))
         if kind == "false":
@@ -1118,7 +1215,7 @@ class _FastParser:
     def not_(self, i: int, depth: int) -> tuple[n.Condition, int]:
         if self.kinds[i] != "not":
             return self.atom(i, depth)
-        if depth >= _MAX_NESTING:
+        if depth >= MAX_NESTING:
             raise _NotFast
         operand, j = self.not_(i + 1, depth + 1)
         return n.Not(operand, self.span(i, j - 1)), j
@@ -1127,7 +1224,7 @@ class _FastParser:
         kinds = self.kinds
         kind = kinds[i]
         if kind == "(":
-            if depth >= _MAX_NESTING:
+            if depth >= MAX_NESTING:
                 raise _NotFast
             inner, j = self.or_(i + 1, depth + 1)
             return inner, self.expect(j, ")")

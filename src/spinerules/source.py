@@ -6,6 +6,7 @@ and can draw the line it covers with a caret, so that any error anywhere can sho
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import attrs
@@ -19,7 +20,7 @@ def _universal_newlines(text: str) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, slots=False)
 class Source:
     """The text of one rules file.
 
@@ -30,13 +31,30 @@ class Source:
     name: str
     text: str = attrs.field(converter=_universal_newlines)
     path: Path | None = None
+    #: SHA-256 of the bytes the text was decoded from, when it was read from a file
+    digest: str | None = None
 
     def line(self, number: int) -> str:
         """The text of line `number` (1-based), without its line break; empty past the end.
         Only "\n" ends a line, as for the parser (`str.splitlines` would also split at form
         feeds, U+2028 and others, and put carets on the wrong line)."""
-        lines = self.text.split("\n")
-        return lines[number - 1].removesuffix("\r") if 1 <= number <= len(lines) else ""
+        starts = self._starts
+        if not 1 <= number <= len(starts):
+            return ""
+        end = starts[number] - 1 if number < len(starts) else len(self.text)
+        return self.text[starts[number - 1] : end].removesuffix("\r")
+
+    @functools.cached_property
+    def _starts(self) -> list[int]:
+        """Where each line starts: found once, so that showing many errors of one large file
+        costs each error its own line, not another pass over the whole text."""
+        text = self.text
+        starts = [0]
+        at = text.find("\n")
+        while at >= 0:
+            starts.append(at + 1)
+            at = text.find("\n", at + 1)
+        return starts
 
 
 @attrs.frozen(eq=False)

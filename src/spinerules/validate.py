@@ -20,6 +20,7 @@ from .errors import (
     UndefinedNameError,
     raise_all,
 )
+from .nodes import MAX_NESTING
 from .schema import (
     Action,
     ActionKind,
@@ -33,13 +34,25 @@ from .schema import (
     RulesWarning,
 )
 from .source import Span
-from .suggest import did_you_mean
+from .suggest import Suggester
 from .unparse import rule_body_text
 
 __all__ = ["MAX_NESTING", "condition_facts", "validate"]
 
-#: deepest nesting of `and`/`or`/`not` a condition may have (the generated code must compile)
-MAX_NESTING = 32
+
+def _too_deep(cond: n.Condition) -> n.Condition | None:
+    """The first part of a condition nested more than MAX_NESTING levels deep, if any (without
+    recursion: the tree may be deeper than Python's stack)."""
+    stack = [(cond, 0)]
+    while stack:
+        here, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return here
+        if isinstance(here, n.Not):
+            stack.append((here.operand, depth + 1))
+        elif isinstance(here, n.And | n.Or):
+            stack.extend((op, depth + 1) for op in reversed(here.operands))
+    return None
 
 
 def validate(modules: tuple[n.Module, ...], name: str | None = None) -> Model:
@@ -66,6 +79,11 @@ def validate(modules: tuple[n.Module, ...], name: str | None = None) -> Model:
     )
 
 
+def _bytes(text: str) -> bytes:
+    """Text to hash: a name given from Python may hold lone surrogates, which UTF-8 refuses."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def _order(item: RulesError | RulesWarning) -> tuple[str, int, int]:
     return (item.span.file, item.span.line, item.span.column)
 
@@ -90,6 +108,7 @@ def _stem(module: n.Module) -> str:
 
 class _Checker:
     def __init__(self) -> None:
+        self.suggest = Suggester()
         self.errors: list[RulesError] = []
         self.warnings: list[RulesWarning] = []
         self.facts: dict[str, Fact] = {}
@@ -228,7 +247,7 @@ class _Checker:
                     UndefinedNameError(
                         f"undefined {what} `{parent.name}`",
                         parent.span,
-                        did_you_mean(parent.name, table),
+                        self.suggest(parent.name, table),
                     )
                 )
                 parent = None
@@ -310,7 +329,7 @@ class _Checker:
                         )
                     )
             else:
-                digest = hashlib.sha1(f"{info.name}\n{rule_body_text(stmt)}".encode()).hexdigest()[
+                digest = hashlib.sha1(_bytes(f"{info.name}\n{rule_body_text(stmt)}")).hexdigest()[
                     :8
                 ]
                 base = f"r_{digest}"
@@ -362,7 +381,7 @@ class _Checker:
                 UndefinedNameError(
                     f"undefined fact `{ident.name}`",
                     ident.span,
-                    did_you_mean(ident.name, self.facts),
+                    self.suggest(ident.name, self.facts),
                 )
             )
         else:
@@ -370,15 +389,17 @@ class _Checker:
         return fact
 
     def _condition(self, cond: n.Condition, depth: int = 0) -> None:
-        if depth > MAX_NESTING:
-            self.errors.append(
-                RulesSyntaxError(
-                    f"condition nested more than {MAX_NESTING} levels deep",
-                    cond.span,
-                    "split it into several rules",
+        if depth == 0:
+            deepest = _too_deep(cond)
+            if deepest is not None:  # reported once, where the nesting goes too deep
+                self.errors.append(
+                    RulesSyntaxError(
+                        f"condition nested more than {MAX_NESTING} levels deep",
+                        deepest.span,
+                        "split it into several rules",
+                    )
                 )
-            )
-            return
+                return
         if isinstance(cond, n.Not):
             self._condition(cond.operand, depth + 1)
             return
@@ -501,7 +522,7 @@ class _Checker:
                 UndefinedNameError(
                     f"`{value}` is not a value of `{fact.name}`",
                     lit.span,
-                    did_you_mean(value, fact.values) or f"{fact.name} takes {fact.allowed()}",
+                    self.suggest(value, fact.values) or f"{fact.name} takes {fact.allowed()}",
                 )
             )
 
@@ -509,7 +530,7 @@ class _Checker:
         if ident.name not in table:
             self.errors.append(
                 UndefinedNameError(
-                    f"undefined {what} `{ident.name}`", ident.span, did_you_mean(ident.name, table)
+                    f"undefined {what} `{ident.name}`", ident.span, self.suggest(ident.name, table)
                 )
             )
             return False
@@ -605,7 +626,7 @@ class _Checker:
                 UndefinedNameError(
                     f"undefined rule `{exp.rule.name}`",
                     exp.rule.span,
-                    did_you_mean(exp.rule.name, self.rule_spans),
+                    self.suggest(exp.rule.name, self.rule_spans),
                 )
             )
 

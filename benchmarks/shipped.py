@@ -3,7 +3,7 @@
 ``spinerules.load_all()`` is translated into the rule IR from its public knowledge
 base: facts from ``kb.facts``, conditions from the compiled program's lowered
 conditions (``kb.program.lowered``), and each rule's verdict actions with the
-technique hierarchy already folded in (``kb.program.effects``: an action on
+technique hierarchy already folded in (``kb.program.reached(r)``: an action on
 ``massage`` is listed on every technique under it). Site-qualified actions,
 referrals, requirements and advice do not change ``verdict(T)`` and are left out.
 spinerules itself runs the shipped knowledge base, not the translation.
@@ -99,7 +99,8 @@ def shipped_ruleset() -> RuleSet:
     techniques = tuple(program.techniques)
     bool_fact = next((f.name for f in facts if f.kind == "bool"), None)
     rules = []
-    for rule, lowered, effects in zip(kb.rules, program.lowered, program.effects, strict=True):
+    for r, (rule, lowered) in enumerate(zip(kb.rules, program.lowered, strict=True)):
+        effects = program.reached(r)
         if not effects:
             continue  # no unqualified verdict action: cannot change verdict(T)
         cond = _cond(lowered, facts)

@@ -21,14 +21,14 @@ from .facts import Normal
 from .index import Cond, Leaf, Tree, build
 from .logic import Atom, Junction, Lowered, lower, slots_of
 from .result import Verdict
-from .schema import RESTRICTIVE, Fact, FactKind, Model, Node
+from .schema import RESTRICTIVE, Fact, FactKind, Hierarchy, Model
 
 __all__ = ["Program", "compile_model"]
 
 FireFn = Callable[[Sequence[Normal]], list[int]]
-ExplainFn = Callable[[Sequence[Normal]], tuple[list[int], tuple[tuple[int, ...], ...]]]
 ScreenFn = Callable[[Sequence[Normal]], dict[str, Verdict]]
 LevelsFn = Callable[[Sequence[Normal]], tuple[int, ...]]
+ExplainFn = Callable[[Sequence[Normal]], tuple[list[int], tuple[tuple[int, ...], ...]]]
 NormFn = Callable[[Mapping[str, Any]], tuple[Normal, ...]]
 
 #: ints with at most this many values can be switched on by the index
@@ -37,31 +37,30 @@ _MAX_SWITCH = 16
 
 @attrs.frozen
 class Program:
-    """A compiled knowledge base: indexes into the model's facts, techniques, sites and rules."""
+    """A compiled knowledge base: indexes into the model's facts, techniques, sites and rules.
+
+    Verdict actions are kept as written, one *entry* per (rule, action): what a technique
+    inherits from the techniques above it is worked out through the hierarchies (`Hierarchy`)
+    when a verdict or an explanation needs it, so a tree of N techniques under one root with N
+    rules on the root costs N entries, not N * N."""
 
     slots: tuple[str, ...]
     techniques: tuple[str, ...]
     sites: tuple[str, ...]
     lowered: tuple[Lowered, ...]
     rule_slots: tuple[tuple[int, ...], ...]
-    #: per rule: the (technique, level) pairs its unqualified verdict actions reach
-    effects: tuple[tuple[tuple[int, int], ...], ...]
-    #: per rule: the (technique, site, level) triples its site-qualified verdict actions reach
-    site_effects: tuple[tuple[tuple[int, int, int], ...], ...]
-    #: per site: the sites whose restrictive actions count there (itself and its ancestors)
-    site_scope: tuple[frozenset[int], ...]
-    #: per site: the sites whose permissive actions count there (`Node.permitted_by`)
-    site_permit: tuple[frozenset[int], ...]
-    #: per site: whether permissive actions without a site count there (`Node.open`)
-    site_open: tuple[bool, ...]
-    #: every (rule, technique, site or -1, level, action index) where a verdict action of the
-    #: rule reaches the technique (-1: no site), in rule order; its position in this tuple is
-    #: its *entry number*
+    #: every verdict action as (rule, technique it names, site it names or -1, level, action
+    #: index), in rule order; its position in this tuple is its *entry number*
     entries: tuple[tuple[int, int, int, int, int], ...]
+    #: per rule: the numbers of its entries
+    rule_entries: tuple[tuple[int, ...], ...]
+    technique_tree: Hierarchy = attrs.field(repr=False)
+    site_tree: Hierarchy = attrs.field(repr=False)
     #: complete profile -> fired rule indexes, in rule order (through the index)
     fire_complete: FireFn = attrs.field(repr=False)
     #: complete profile -> (fired rule indexes, per technique the numbers of the fired entries
-    #: that reach it, in rule order): what `fire_complete` finds, grouped for explanations
+    #: without a site that *name* it, in rule order): what `fire_complete` finds, grouped for
+    #: explanations (`push_entries` then adds what each technique inherits)
     explain_complete: ExplainFn = attrs.field(repr=False)
     #: complete profile -> technique -> verdict, unqualified actions only (through the index)
     screen_complete: ScreenFn = attrs.field(repr=False)
@@ -72,18 +71,50 @@ class Program:
     tree: Tree = attrs.field(repr=False)
     code: str = attrs.field(repr=False)
 
+    def push_down(self, levels: list[int]) -> None:
+        """Levels of the techniques the actions name, made the levels of every technique they
+        reach: a level flows to the children, into an explicit one only if restrictive."""
+        tree = self.technique_tree
+        parents, explicit = tree.parents, tree.explicit
+        for child in tree.preorder:
+            parent = parents[child]
+            if parent >= 0:
+                level = levels[parent]
+                if level > levels[child] and (level >= RESTRICTIVE or not explicit[child]):
+                    levels[child] = level
 
-def _descendants(
-    table: Mapping[str, Node], permissive: bool = False
-) -> dict[str, tuple[str, ...]]:
-    """Each node and everything under it that its actions reach, in declaration order:
-    everything for restrictive actions, and for permissive ones what does not lie beyond an
-    explicit node (see `Node.permitted_by`)."""
-    out: dict[str, list[str]] = {name: [] for name in table}
-    for name, node in table.items():
-        for above in node.permitted_by if permissive else node.reached_by:
-            out[above].append(name)
-    return {k: tuple(v) for k, v in out.items()}
+    def push_entries(self, named: Sequence[tuple[int, ...]]) -> Sequence[tuple[int, ...]]:
+        """Per technique, the numbers of the entries naming it made the numbers of the entries
+        reaching it (rule order kept): a technique inherits its parent's, without the
+        permissive ones if it is explicit. Linear in what it returns."""
+        tree = self.technique_tree
+        if not tree.edges:
+            return named
+        parents, explicit, entries = tree.parents, tree.explicit, self.entries
+        found = list(named)
+        for t in tree.preorder:
+            parent = parents[t]
+            if parent < 0:
+                continue
+            inherited = found[parent]
+            if inherited and explicit[t]:  # only restrictions pass an explicit technique
+                inherited = tuple([x for x in inherited if entries[x][3] >= RESTRICTIVE])
+            if inherited:
+                own = found[t]
+                found[t] = tuple(sorted((*inherited, *own))) if own else inherited
+        return found
+
+    def reached(self, rule: int) -> tuple[tuple[int, int], ...]:
+        """The (technique, level) pairs the rule's actions without a site reach, the hierarchy
+        folded in (for tools that need rules flattened, such as the benchmark translations)."""
+        best: dict[int, int] = {}
+        tree = self.technique_tree
+        for number in self.rule_entries[rule]:
+            _, named, site, level, _ = self.entries[number]
+            if site < 0:
+                for t in tree.below(named, permissive=level < RESTRICTIVE):
+                    best[t] = max(best.get(t, 0), level)
+        return tuple(sorted(best.items()))
 
 
 def _domain(fact: Fact) -> tuple[object, ...] | None:
@@ -104,74 +135,56 @@ def _domain(fact: Fact) -> tuple[object, ...] | None:
 def compile_model(model: Model) -> Program:
     slots = tuple(model.facts)
     slot_of = {name: i for i, name in enumerate(slots)}
-    techniques = tuple(model.techniques)
-    sites = tuple(model.sites)
-    t_index = {t: i for i, t in enumerate(techniques)}
-    s_index = {s: i for i, s in enumerate(sites)}
-    reach = _descendants(model.techniques)
-    permit_reach = _descendants(model.techniques, permissive=True)
+    techniques = model.technique_tree.names
+    sites = model.site_tree.names
+    t_index = model.technique_tree.index
+    s_index = model.site_tree.index
 
     lowered = tuple(lower(rule.condition, model.facts, slot_of) for rule in model.rules)
-    effects: list[tuple[tuple[int, int], ...]] = []
     entries: list[tuple[int, int, int, int, int]] = []
+    rule_entries: list[tuple[int, ...]] = []
     direct: list[tuple[tuple[int, int], ...]] = []
-    site_effects: list[tuple[tuple[int, int, int], ...]] = []
     for r, rule in enumerate(model.rules):
-        plain: dict[int, int] = {}
         named: dict[int, int] = {}
-        at_site: dict[tuple[int, int], int] = {}
+        mine: list[int] = []
         for a, action in enumerate(rule.actions):
             if not action.level or action.technique is None:
                 continue
-            if action.site is None:
-                t0 = t_index[action.technique]
+            t0 = t_index[action.technique]
+            site = s_index[action.site] if action.site is not None else -1
+            if site < 0:
                 named[t0] = max(named.get(t0, 0), action.level)
-            below = permit_reach if action.permissive else reach
-            for tech in below[action.technique]:
-                t = t_index[tech]
-                if action.site is None:
-                    plain[t] = max(plain.get(t, 0), action.level)
-                    entries.append((r, t, -1, action.level, a))
-                else:
-                    key = (t, s_index[action.site])
-                    at_site[key] = max(at_site.get(key, 0), action.level)
-                    entries.append((r, t, key[1], action.level, a))
-        effects.append(tuple(sorted(plain.items())))
+            mine.append(len(entries))
+            entries.append((r, t0, site, action.level, a))
+        rule_entries.append(tuple(mine))
         direct.append(tuple(sorted(named.items())))
-        site_effects.append(tuple((t, s, lvl) for (t, s), lvl in sorted(at_site.items())))
-    site_scope = tuple(frozenset(s_index[a] for a in model.sites[s].reached_by) for s in sites)
-    site_permit = tuple(
-        frozenset(s_index[a] for a in model.sites[s].permitted_by) for s in sites
-    )
-    site_open = tuple(model.sites[s].open for s in sites)
     rule_slots = tuple(slots_of(c) for c in lowered)
     domains = {
         i: d for i, name in enumerate(slots) if (d := _domain(model.facts[name])) is not None
     }
     reads = [frozenset(s) for s in rule_slots]
     tree = build(list(enumerate(lowered)), domains, reads)
-    # `fire` (the explaining path) tests every rule that may fire, with no early exit, so its
-    # code grows with the copies in its tree: it gets a shallower one, at most 2 copies per rule
+    # `fire` tests every rule that may fire, with no early exit, so its code grows with the
+    # copies in its tree: it gets a shallower one, at most 2 copies per rule
     fire_tree = build(list(enumerate(lowered)), domains, reads, 2 * len(lowered) + 64)
+    hierarchy = model.technique_tree
     parents = [
-        (t_index[name], t_index[node.parent], node.explicit)
-        for name, node in sorted(model.techniques.items(), key=lambda kv: len(kv[1].ancestors))
-        if node.parent is not None
+        (child, hierarchy.parents[child], hierarchy.explicit[child])
+        for child in hierarchy.preorder
+        if hierarchy.parents[child] >= 0
     ]
     generated = _Generator(model, slots, techniques)
-    code, namespace = generated.run(tree, fire_tree, lowered, direct, parents, entries)
+    code, namespace = generated.run(tree, fire_tree, direct, parents, entries)
     return Program(
         slots=slots,
         techniques=techniques,
         sites=sites,
         lowered=lowered,
         rule_slots=rule_slots,
-        effects=tuple(effects),
-        site_effects=tuple(site_effects),
-        site_scope=site_scope,
-        site_permit=site_permit,
-        site_open=site_open,
         entries=tuple(entries),
+        rule_entries=tuple(rule_entries),
+        technique_tree=model.technique_tree,
+        site_tree=model.site_tree,
         fire_complete=namespace["fire"],
         explain_complete=namespace["explain"],
         screen_complete=namespace["screen"],
@@ -296,14 +309,14 @@ class _Generator:
         self,
         tree: Tree,
         fire_tree: Tree,
-        lowered: tuple[Lowered, ...],
         direct: list[tuple[tuple[int, int], ...]],
         parents: list[tuple[int, int, bool]],
         entries: list[tuple[int, int, int, int, int]],
     ) -> tuple[str, dict[str, Any]]:
-        # explain: fired rule indexes, and per technique (local e<T>) the entry numbers of the
-        # fired unqualified actions that reach it; fire: the fired rules alone
-        notes = [""] * len(lowered)
+        # explain: fired rule indexes, and per technique (local e<T>) the numbers of the fired
+        # entries without a site that name it (one note per entry: what a technique inherits
+        # is added by `Program.push_entries`); fire: the fired rules alone
+        notes = [""] * len(direct)
         for number, (rule, t, site, _, _) in enumerate(entries):
             if site < 0:
                 notes[rule] += f"; e{t} += ({number},)"

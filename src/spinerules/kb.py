@@ -12,7 +12,15 @@ from .evaluate import run
 from .facts import Normal, denormalize, normalize
 from .load import GENERAL_SCREENING
 from .nodes import TestNode
-from .result import Assessment, Entry, Reason, Result, Verdict, blank_assessment, lone_assessment
+from .result import (
+    Assessment,
+    Entry,
+    Reason,
+    Result,
+    Verdict,
+    blank_assessment,
+    lone_assessment,
+)
 from .schema import Fact, Model, Node, Rule, RulesetInfo, RulesWarning
 from .suggest import did_you_mean
 
@@ -25,22 +33,15 @@ class KnowledgeBase:
     def __init__(self, model: Model) -> None:
         self._model = model
         self._program = compile_model(model)
-        self.technique_index = {t: i for i, t in enumerate(self._program.techniques)}
-        self.site_index = {s: i for i, s in enumerate(self._program.sites)}
-        #: technique -> itself and its ancestors: the names whose actions reach it
-        self.reach = {
-            name: frozenset([name, *node.ancestors]) for name, node in model.techniques.items()
-        }
+        self.technique_index = self._program.technique_tree.index
+        self.site_index = self._program.site_tree.index
         self._reasons: dict[tuple[int, int], Reason] = {}
-        #: assessments of complete profiles, by the entry numbers that decided them: patients
-        #: with the same pattern share one (they are immutable); cleared when it grows too big
+        #: assessments of complete profiles, by the technique and the entry numbers that
+        #: decided them: patients with the same pattern share one (they are immutable);
+        #: cleared when it grows too big
         self.assessed: dict[tuple[int, ...], Assessment] = {}
-        #: per rule: (technique, site or -1, level, action index) for every technique each of
-        #: its verdict actions reaches, so that a result can group actions by technique at once
-        touch: list[list[tuple[int, int, int, int]]] = [[] for _ in model.rules]
-        for r, t, site, level, a in self._program.entries:
-            touch[r].append((t, site, level, a))
-        self.touch = tuple(tuple(entries) for entries in touch)
+        #: the assessment of a technique one action alone reaches, by (technique, entry)
+        self.alone_assessed: dict[tuple[int, int], Assessment] = {}
 
     # ---- the schema, for other software and test generators -------------------------------
 
@@ -159,20 +160,24 @@ class KnowledgeBase:
             self._reasons[key] = found
         return found
 
+    def alone(self, technique: int, number: int) -> Assessment:
+        """The assessment of a technique that one fired action (an entry) alone reaches: the
+        most common case, built once per knowledge base."""
+        key = (technique, number)
+        found = self.alone_assessed.get(key)
+        if found is None:
+            name = self._program.techniques[technique]
+            found = lone_assessment(name, self.explain_table[number])
+            self.alone_assessed[key] = found
+        return found
+
     @cached_property
-    def explain_table(self) -> tuple[tuple[tuple[tuple[int, int], ...], ...], tuple[Entry, ...]]:
-        """For `Result.assessments()`, built on the first explanation asked for: an `Entry` per
-        entry number of the program (a verdict action and a technique it reaches); and per rule,
-        the (technique, entry number) pairs of its unqualified actions."""
-        names = self._program.techniques
-        entries: list[Entry] = []
-        by_rule: list[list[tuple[int, int]]] = [[] for _ in self._model.rules]
-        for number, (r, t, site, level, a) in enumerate(self._program.entries):
-            why = self.reason(r, a)
-            entries.append((t, level, why, lone_assessment(names[t], level, why)))
-            if site < 0:  # `assessments()` is without a site
-                by_rule[r].append((t, number))
-        return tuple(tuple(pairs) for pairs in by_rule), tuple(entries)
+    def explain_table(self) -> tuple[Entry, ...]:
+        """Per entry number of the program (a verdict action of a rule): its level and reason,
+        built on the first explanation asked for."""
+        return tuple(
+            (level, self.reason(r, a)) for r, _, _, level, a in self._program.entries
+        )
 
     @cached_property
     def blank_assessments(self) -> dict[str, Assessment]:

@@ -6,7 +6,7 @@ pending rules, so screening that only asks for verdicts does not pay for them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -255,22 +255,23 @@ def _group(rank: int) -> int:
     return 4 if rank >= 9 else 3 if rank >= 8 else 2 if rank >= 6 else 1
 
 
-#: one verdict action as an explanation sees it, for one technique it reaches: (technique index,
-#: level, reason, the assessment of a technique that this action alone reaches)
-Entry = tuple[int, int, Reason, Assessment]
+#: one verdict action as an explanation sees it: (level, reason)
+Entry = tuple[int, Reason]
 
 #: how many assessments a knowledge base remembers (see `Result.assessments`)
 MEMO_SIZE = 1 << 16
 
 
-def _assess(technique: str, fired: list[Entry], pending: list[Entry] | None) -> Assessment:
-    """A technique's assessment (no site) from the actions that reach it, in rule order."""
+def _assess(
+    technique: str, site: str | None, fired: list[Entry], pending: list[Entry] | None
+) -> Assessment:
+    """The one rule of docs/semantics.md, lines 1, 4 and 9: a technique's assessment from the
+    actions that count for it (at `site`), each list in rule order."""
     lo = 0
     low = 9
     every_list: list[Reason] = []
-    for entry in fired:
-        level = entry[1]
-        every_list.append(entry[2])
+    for level, reason in fired:
+        every_list.append(reason)
         if level > lo:
             lo = level
         if level < low:
@@ -280,19 +281,21 @@ def _assess(technique: str, fired: list[Entry], pending: list[Entry] | None) -> 
     if low >= lo:  # all at one level (or none fired)
         reasons = every
     else:
-        reasons = tuple([e[2] for e in fired if e[1] == lo])
-        if lo >= 3 and low <= 2:
-            overridden = tuple([_new(Override, (e[2], reasons)) for e in fired if e[1] <= 2])
+        reasons = tuple([e[1] for e in fired if e[0] == lo])
+        if lo >= RESTRICTIVE and low < RESTRICTIVE:
+            overridden = tuple(
+                [_new(Override, (e[1], reasons)) for e in fired if e[0] < RESTRICTIVE]
+            )
     hi = lo
     waiting: tuple[Reason, ...] = ()
     if pending:
-        waiting = tuple([e[2] for e in pending if e[1] > lo])
-        hi = max(lo, *[e[1] for e in pending])
+        waiting = tuple([e[1] for e in pending if e[0] > lo])
+        hi = max(lo, *[e[0] for e in pending])
     floor = _BY_LEVEL[lo]
     verdict = Verdict.UNDETERMINED if hi > lo else floor
     return _new(
         Assessment,
-        (technique, None, verdict, floor, _BY_LEVEL[hi], reasons, every, waiting, overridden),
+        (technique, site, verdict, floor, _BY_LEVEL[hi], reasons, every, waiting, overridden),
     )
 
 
@@ -301,12 +304,12 @@ _new = tuple.__new__
 
 def blank_assessment(technique: str) -> Assessment:
     """The assessment of a technique that no fired or pending rule reaches."""
-    return _assess(technique, [], None)
+    return _assess(technique, None, [], None)
 
 
-def lone_assessment(technique: str, level: int, reason: Reason) -> Assessment:
+def lone_assessment(technique: str, entry: Entry) -> Assessment:
     """The assessment of a technique that one fired action reaches, and nothing else."""
-    return _assess(technique, [(0, level, reason, blank_assessment(technique))], None)
+    return _assess(technique, None, [entry], None)
 
 
 class Result:
@@ -341,7 +344,7 @@ class Result:
     @cached_property
     def _explained(self) -> tuple[list[int], tuple[tuple[int, ...], ...]]:
         """Complete profiles only: the fired rules, and per technique the numbers of the fired
-        entries that reach it (see `Program.explain_complete`)."""
+        entries without a site that name it (see `Program.explain_complete`)."""
         return self._kb.program.explain_complete(self._values)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -363,17 +366,35 @@ class Result:
         if self._complete:  # the screening code knows them
             levels = prog.levels_complete(self._values)
             return levels, levels
+        entries = prog.entries
         floor = [0] * len(prog.techniques)
         for r in self._fired:
-            for t, lvl in prog.effects[r]:
-                if lvl > floor[t]:
-                    floor[t] = lvl
+            for number in prog.rule_entries[r]:
+                _, t, site, level, _ = entries[number]
+                if site < 0 and level > floor[t]:
+                    floor[t] = level
         ceiling = list(floor)
         for r in self._pending:
-            for t, lvl in prog.effects[r]:
-                if lvl > ceiling[t]:
-                    ceiling[t] = lvl
+            for number in prog.rule_entries[r]:
+                _, t, site, level, _ = entries[number]
+                if site < 0 and level > ceiling[t]:
+                    ceiling[t] = level
+        prog.push_down(floor)
+        prog.push_down(ceiling)
         return tuple(floor), tuple(ceiling)
+
+    @cached_property
+    def _sited(self) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
+        """The fired and the pending actions at a site: (technique, site, level) as named."""
+        prog = self._kb.program
+        out: tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]] = ([], [])
+        for rules, found in ((self._fired, out[0]), (self._pending, out[1])):
+            for r in rules:
+                for number in prog.rule_entries[r]:
+                    _, t, site, level, _ = prog.entries[number]
+                    if site >= 0:
+                        found.append((t, site, level))
+        return out
 
     def _t(self, technique: str) -> int:
         index = self._kb.technique_index.get(technique) if isinstance(technique, str) else None
@@ -393,24 +414,27 @@ class Result:
         if at is None:
             return lo, hi
         prog = self._kb.program
-        s_at = self._s(at)
-        if not prog.site_open[s_at]:
+        where = self._s(at)
+        if not prog.site_tree.open(where):
             # permissive actions without a site do not reach an explicit site (or one below
             # it); restrictive levels are above every permissive one, so what is left of the
             # unqualified levels is either restrictive or nothing
             lo = lo if lo >= RESTRICTIVE else 0
             hi = hi if hi >= RESTRICTIVE else 0
-        scope, permit = prog.site_scope[s_at], prog.site_permit[s_at]
-        effects = prog.site_effects
-        for r in self._fired:
-            for tt, s, lvl in effects[r]:
-                if tt == t and s in (scope if lvl >= RESTRICTIVE else permit):
-                    lo = max(lo, lvl)
-                    hi = max(hi, lvl)
-        for r in self._pending:
-            for tt, s, lvl in effects[r]:
-                if tt == t and s in (scope if lvl >= RESTRICTIVE else permit):
-                    hi = max(hi, lvl)
+        techniques, sites = prog.technique_tree, prog.site_tree
+        fired, pending = self._sited
+        for level_list, both in ((fired, True), (pending, False)):
+            for named, site, level in level_list:
+                if level <= hi and (not both or level <= lo):
+                    continue
+                permissive = level < RESTRICTIVE
+                if techniques.reaches(named, t, permissive) and sites.reaches(
+                    site, where, permissive
+                ):
+                    if both and level > lo:
+                        lo = level
+                    if level > hi:
+                        hi = level
         return lo, hi
 
     def verdict(self, technique: str, at: str | None = None) -> Verdict:
@@ -427,23 +451,25 @@ class Result:
         }
 
     def site_verdicts(self, technique: str) -> dict[str, Verdict]:
-        """The technique's verdict at each site where some fired or pending rule speaks of it,
-        and at each explicit site (or one below it) where the verdict is not the unqualified
-        one because a permission without a site does not reach there."""
+        """The technique's verdict at each site where some fired or pending rule speaks of it
+        (and the sites below it), and at each explicit site (or one below it) where the verdict
+        is not the unqualified one because a permission without a site does not reach there."""
         t = self._t(technique)
         prog = self._kb.program
+        techniques, sites = prog.technique_tree, prog.site_tree
+        fired, pending = self._sited
         named = {
-            s
-            for r in (*self._fired, *self._pending)
-            for tt, s, _ in prog.site_effects[r]
-            if tt == t
+            site
+            for found in (fired, pending)
+            for tt, site, level in found
+            if techniques.reaches(tt, t, level < RESTRICTIVE)
         }
         plain = self.verdict(technique)
         out = {}
         for i, site in enumerate(prog.sites):
-            if prog.site_scope[i] & named:
+            if any(sites.above(n, i) for n in named):
                 out[site] = self.verdict(technique, at=site)
-            elif not prog.site_open[i]:
+            elif not sites.open(i):
                 here = self.verdict(technique, at=site)
                 if here is not plain:
                     out[site] = here
@@ -454,126 +480,93 @@ class Result:
     def _reason(self, r: int, a: int) -> Reason:
         return self._kb.reason(r, a)
 
-    @cached_property
-    def _grouped(self) -> tuple[list[list[tuple[int, int, int, int]]], ...]:
-        """Per technique: fired and pending (site, level, rule, action) entries, rule order."""
-        touch = self._kb.touch
-        n = len(self._kb.program.techniques)
-        fired: list[list[tuple[int, int, int, int]]] = [[] for _ in range(n)]
-        pending: list[list[tuple[int, int, int, int]]] = [[] for _ in range(n)]
-        for rules, out in ((self._fired, fired), (self._pending, pending)):
+    def _counting(self, t: int, at: str | None) -> tuple[list[Entry], list[Entry]]:
+        """The fired and the pending actions that `verdict(t, at=at)` counts, in rule order."""
+        kb = self._kb
+        prog = kb.program
+        techniques, sites = prog.technique_tree, prog.site_tree
+        where = self._s(at) if at is not None else -1
+        plain_permits = where < 0 or sites.open(where)
+        table = kb.explain_table
+        out: tuple[list[Entry], list[Entry]] = ([], [])
+        for rules, found in ((self._fired, out[0]), (self._pending, out[1])):
             for r in rules:
-                for t, s, lvl, a in touch[r]:
-                    out[t].append((s, lvl, r, a))
-        return fired, pending
+                for number in prog.rule_entries[r]:
+                    _, named, site, level, _ = prog.entries[number]
+                    permissive = level < RESTRICTIVE
+                    if not techniques.reaches(named, t, permissive):
+                        continue
+                    if site < 0:
+                        if not permissive or plain_permits:
+                            found.append(table[number])
+                    elif where >= 0 and sites.reaches(site, where, permissive):
+                        found.append(table[number])
+        return out
 
     def assessment(self, technique: str, at: str | None = None) -> Assessment:
         """The verdict with everything behind it: fired, pending and overridden actions."""
-        t = self._t(technique)
-        prog = self._kb.program
-        if at is None:
-            floor, ceiling = self._levels
-            lo, hi = floor[t], ceiling[t]
-            scope: frozenset[int] = frozenset()
-            permit: frozenset[int] = frozenset()
-            plain_permit = True
-        else:
-            lo, hi = self._floor_ceiling(t, at)
-            s_at = self._s(at)
-            scope, permit, plain_permit = (
-                prog.site_scope[s_at],
-                prog.site_permit[s_at],
-                prog.site_open[s_at],
-            )
-
-        def counts(s: int, lvl: int) -> bool:
-            """Whether an action at site `s` (-1: none) of this level counts here."""
-            if lvl >= RESTRICTIVE:
-                return s < 0 or s in scope
-            return plain_permit if s < 0 else s in permit
-
-        reason = self._kb.reason
-        grouped_fired, grouped_pending = self._grouped
-        fired: list[Reason] = []
-        deciding: list[Reason] = []
-        permissive: list[Reason] = []
-        for s, lvl, r, a in grouped_fired[t]:
-            if counts(s, lvl):
-                why = reason(r, a)
-                fired.append(why)
-                if lvl == lo:
-                    deciding.append(why)
-                elif lvl <= 2:
-                    permissive.append(why)
-        pending = tuple(
-            reason(r, a) for s, lvl, r, a in grouped_pending[t] if lvl > lo and counts(s, lvl)
-        )
-        reasons = tuple(deciding)
-        overridden: tuple[Override, ...] = ()
-        if lo >= 3 and permissive:
-            overridden = tuple(Override(x, reasons) for x in permissive)
-        return Assessment(
-            technique=technique,
-            site=at,
-            verdict=Verdict.UNDETERMINED if hi > lo else _BY_LEVEL[lo],
-            floor=_BY_LEVEL[lo],
-            ceiling=_BY_LEVEL[hi],
-            reasons=reasons,
-            fired=tuple(fired),
-            pending=pending,
-            overridden=overridden,
-        )
+        fired, pending = self._counting(self._t(technique), at)
+        return _assess(technique, at, fired, pending)
 
     def assessments(self) -> dict[str, Assessment]:
         """Every technique's assessment (no site), in declaration order: the same as
-        `assessment(t)` for each, in one pass over the fired and pending rules. A technique that
-        no fired or pending rule reaches gets a shared, empty `unassessed` assessment."""
+        `assessment(t)` for each, in one pass. The actions reaching each technique are found
+        by walking the technique tree once, parents first (a technique gets its parent's list,
+        without the permissive actions if it is explicit, and the actions naming it). Equal
+        assessments of complete profiles are shared: the knowledge base remembers them by the
+        actions that decided them."""
         kb = self._kb
-        by_rule, entries = kb.explain_table
-        pending: dict[int, list[int]] = {}
-        if self._complete:  # the generated code grouped them
-            fired: Iterable[tuple[int, tuple[int, ...]]] = enumerate(self._explained[1])
-        else:  # group the numbers of the actions that reach each technique, in rule order
-            grouped: dict[int, list[int]] = {}
-            for r in self._fired:
-                for t, number in by_rule[r]:
-                    grouped.setdefault(t, []).append(number)
-            for r in self._pending:
-                for t, number in by_rule[r]:
-                    pending.setdefault(t, []).append(number)
-            fired = [(t, tuple(numbers)) for t, numbers in grouped.items()]
-            fired += [(t, ()) for t in pending if t not in grouped]
+        prog = kb.program
+        names = prog.techniques
+        table = kb.explain_table
+        if self._complete:
+            fired = prog.push_entries(self._explained[1])
+            pending: Sequence[tuple[int, ...]] = ()
+        else:
+            fired = prog.push_entries(self._naming(self._fired))
+            pending = prog.push_entries(self._naming(self._pending))
         out = dict(kb.blank_assessments)
-        names = kb.program.techniques
         memo = kb.assessed
-        for t, numbers in fired:
-            waiting = pending.get(t)
-            if waiting is not None:
+        alone = kb.alone_assessed
+        for t, numbers in enumerate(fired):
+            waiting = pending[t] if pending else ()
+            if waiting:
                 out[names[t]] = _assess(
-                    names[t], [entries[x] for x in numbers], [entries[x] for x in waiting]
+                    names[t], None, [table[x] for x in numbers], [table[x] for x in waiting]
                 )
-            elif len(numbers) == 1:
-                out[names[t]] = entries[numbers[0]][3]
-            elif numbers:  # several actions: remembered by their numbers
-                judged = memo.get(numbers)
+            elif not numbers:
+                continue
+            elif len(numbers) == 1:  # one action alone: built once per knowledge base
+                judged = alone.get((t, numbers[0]))
+                out[names[t]] = judged if judged is not None else kb.alone(t, numbers[0])
+            else:
+                key = (t, *numbers)
+                judged = memo.get(key)
                 if judged is None:
-                    judged = _assess(names[t], [entries[x] for x in numbers], None)
+                    judged = _assess(names[t], None, [table[x] for x in numbers], None)
                     if len(memo) >= MEMO_SIZE:
                         memo.clear()
-                    memo[numbers] = judged
+                    memo[key] = judged
                 out[names[t]] = judged
         return out
 
+    def _naming(self, rules: tuple[int, ...]) -> list[tuple[int, ...]]:
+        """Per technique, the numbers of these rules' entries without a site that name it."""
+        prog = self._kb.program
+        entries = prog.entries
+        found: list[list[int]] = [[] for _ in prog.techniques]
+        for r in rules:
+            for number in prog.rule_entries[r]:
+                entry = entries[number]
+                if entry[2] < 0:
+                    found[entry[1]].append(number)
+        return [tuple(numbers) for numbers in found]
+
     def reasons(self, technique: str, at: str | None = None) -> tuple[Reason, ...]:
         """The fired rules behind the verdict: those at the deciding level."""
-        if at is not None:
-            return self.assessment(technique, at).reasons
-        t = self._t(technique)
-        lo = self._levels[0][t]
-        if not lo:
+        if at is None and not self._levels[0][self._t(technique)]:
             return ()
-        reason = self._kb.reason
-        return tuple(reason(r, a) for s, lvl, r, a in self._grouped[0][t] if s < 0 and lvl == lo)
+        return self.assessment(technique, at).reasons
 
     def overridden(self, technique: str, at: str | None = None) -> tuple[Override, ...]:
         """Permissive actions that fired but lost to restrictive ones, with what beat them."""

@@ -7,7 +7,7 @@ known to be well typed against `facts`.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from enum import StrEnum
 
 import attrs
@@ -24,6 +24,7 @@ __all__ = [
     "Cite",
     "Fact",
     "FactKind",
+    "Hierarchy",
     "Model",
     "Node",
     "Rule",
@@ -101,30 +102,154 @@ class Fact:
         return self.values
 
 
+@attrs.frozen(eq=False)
+class Hierarchy:
+    """The techniques (or the sites) of a knowledge base as a forest, and the one statement of
+    which actions reach which node (docs/semantics.md, lines 2-3).
+
+    Nodes are numbered in declaration order. Built once in time linear in the number of nodes:
+    each node's depth, its place in a depth-first walk (so "A is B or above B" is two
+    comparisons, however deep the tree) and its *gate*, the nearest explicit node at or above
+    it. A restrictive action on A reaches B when A is B or above it; a permissive one when,
+    besides, no explicit node lies below A on the way to B (B included): the gate of B is A, is
+    above A, or there is none."""
+
+    names: tuple[str, ...]
+    index: Mapping[str, int]
+    parents: tuple[int, ...]  # -1: a root
+    explicit: tuple[bool, ...]
+    depth: tuple[int, ...]
+    enter: tuple[int, ...]  # preorder number of the node
+    leave: tuple[int, ...]  # one past the preorder number of its last descendant
+    gate: tuple[int, ...]  # nearest explicit node at or above it, -1 if none
+    preorder: tuple[int, ...]  # nodes parents-first, children in declaration order
+
+    @property
+    def edges(self) -> bool:
+        """Whether any node has a parent (a flat list needs no walking down)."""
+        return any(p >= 0 for p in self.parents)
+
+    @classmethod
+    def build(
+        cls, names: Sequence[str], parents: Mapping[str, str | None], explicit: Collection[str]
+    ) -> Hierarchy:
+        """`parents` must form a forest (validation breaks cycles first)."""
+        index = {name: i for i, name in enumerate(names)}
+        parent = [index.get(parents.get(name) or "", -1) for name in names]
+        flags = [name in explicit for name in names]
+        children: list[list[int]] = [[] for _ in names]
+        for i, up in enumerate(parent):
+            if up >= 0:
+                children[up].append(i)
+        n = len(names)
+        depth, enter, leave, gate = [0] * n, [0] * n, [0] * n, [-1] * n
+        preorder: list[int] = []
+        for root in (i for i in range(n) if parent[i] < 0):
+            stack = [(root, False)]
+            while stack:
+                node, done = stack.pop()
+                if done:
+                    leave[node] = len(preorder)
+                    continue
+                enter[node] = len(preorder)
+                preorder.append(node)
+                up = parent[node]
+                depth[node] = depth[up] + 1 if up >= 0 else 0
+                gate[node] = node if flags[node] else (gate[up] if up >= 0 else -1)
+                stack.append((node, True))
+                stack.extend((child, False) for child in reversed(children[node]))
+        return cls(
+            names=tuple(names),
+            index=index,
+            parents=tuple(parent),
+            explicit=tuple(flags),
+            depth=tuple(depth),
+            enter=tuple(enter),
+            leave=tuple(leave),
+            gate=tuple(gate),
+            preorder=tuple(preorder),
+        )
+
+    def above(self, a: int, b: int) -> bool:
+        """A is B or an ancestor of B: a restrictive action on A reaches B."""
+        return self.enter[a] <= self.enter[b] < self.leave[a]
+
+    def permits(self, a: int, b: int) -> bool:
+        """A permissive action on A reaches B."""
+        if not self.enter[a] <= self.enter[b] < self.leave[a]:
+            return False
+        g = self.gate[b]
+        return g < 0 or self.depth[g] <= self.depth[a]
+
+    def reaches(self, a: int, b: int, permissive: bool) -> bool:
+        return self.permits(a, b) if permissive else self.above(a, b)
+
+    def open(self, b: int) -> bool:
+        """No explicit node at or above B: a permissive action without a site counts here."""
+        return self.gate[b] < 0
+
+    def up(self, b: int) -> Iterator[int]:
+        """B and its ancestors, nearest first."""
+        while b >= 0:
+            yield b
+            b = self.parents[b]
+
+    def below(self, a: int, permissive: bool = False) -> list[int]:
+        """The nodes an action on A reaches (A first, then its descendants in preorder)."""
+        nodes = self.preorder[self.enter[a] : self.leave[a]]
+        if not permissive:
+            return list(nodes)
+        return [b for b in nodes if self.permits(a, b)]
+
+
 @attrs.frozen
 class Node:
-    """A technique or a body site, with its place in the hierarchy.
+    """A technique or a body site, with its place in the hierarchy (`tree`).
 
     Restrictive actions reach a node from itself and every ancestor (`reached_by`). Permissive
     actions reach it only from `permitted_by`: itself and its ancestors up to, and including,
-    the nearest `explicit` one (an explicit node is permitted only where it or a node above it
-    up to the next explicit node is named). `open` says that no node from it up to the root is
-    explicit, so that a permissive action without a site counts at this site."""
+    the nearest `explicit` one. `open` says that no node from it up to the root is explicit, so
+    that a permissive action without a site counts at this site. These are computed from the
+    shared `Hierarchy` when asked (a deep chain of nodes stores no chain per node)."""
 
     name: str
     parent: str | None
-    ancestors: tuple[str, ...]  # nearest first, not including itself
     description: str | None = None
     ruleset: str = ""
     span: Span | None = attrs.field(default=None, eq=False, repr=False)
     explicit: bool = False
-    permitted_by: tuple[str, ...] = ()  # nearest first, itself included
-    open: bool = True
+    tree: Hierarchy | None = attrs.field(default=None, eq=False, repr=False)
+
+    def _line(self) -> list[str]:
+        tree = self.tree
+        if tree is None:
+            return [self.name]
+        return [tree.names[i] for i in tree.up(tree.index[self.name])]
+
+    @property
+    def ancestors(self) -> tuple[str, ...]:
+        """Its ancestors, nearest first."""
+        return tuple(self._line()[1:])
 
     @property
     def reached_by(self) -> tuple[str, ...]:
         """Itself and its ancestors: whose restrictive actions reach it."""
-        return (self.name, *self.ancestors)
+        return tuple(self._line())
+
+    @property
+    def permitted_by(self) -> tuple[str, ...]:
+        """Itself and its ancestors up to the nearest explicit one: whose permissive actions
+        reach it."""
+        tree = self.tree
+        if tree is None:
+            return (self.name,)
+        b = tree.index[self.name]
+        return tuple(tree.names[a] for a in tree.up(b) if tree.permits(a, b))
+
+    @property
+    def open(self) -> bool:
+        tree = self.tree
+        return tree is None or tree.open(tree.index[self.name])
 
 
 @attrs.frozen
@@ -233,18 +358,21 @@ class Model:
     rulesets: tuple[RulesetInfo, ...]
     tests: tuple[tuple[str, TestNode], ...]  # (ruleset name, test)
     warnings: tuple[RulesWarning, ...]
+    technique_tree: Hierarchy
+    site_tree: Hierarchy
 
     def reaches(self, action: Action, technique: str, site: str | None = None) -> bool:
-        """Whether a verdict action counts in `verdict(technique, at=site)`: the one statement
-        of which actions reach which technique and site (docs/semantics.md, lines 2-3)."""
-        node = self.techniques[technique]
+        """Whether a verdict action counts in `verdict(technique, at=site)` (docs/semantics.md,
+        lines 2-3; `Hierarchy` says how a technique and a site are reached)."""
         assert action.technique is not None
+        techniques, sites = self.technique_tree, self.site_tree
         permissive = action.permissive
-        if action.technique not in (node.permitted_by if permissive else node.reached_by):
+        named = techniques.index[action.technique]
+        if not techniques.reaches(named, techniques.index[technique], permissive):
             return False
         if site is None:
             return action.site is None
-        place = self.sites[site]
+        place = sites.index[site]
         if action.site is None:
-            return not permissive or place.open
-        return action.site in (place.permitted_by if permissive else place.reached_by)
+            return not permissive or sites.open(place)
+        return sites.reaches(sites.index[action.site], place, permissive)

@@ -27,6 +27,7 @@ from .schema import (
     Cite,
     Fact,
     FactKind,
+    Hierarchy,
     Model,
     Node,
     Rule,
@@ -76,7 +77,16 @@ def validate(modules: tuple[n.Module, ...], name: str | None = None) -> Model:
         rulesets=tuple(checker.infos),
         tests=tuple(checker.tests),
         warnings=tuple(sorted(checker.warnings, key=_order)),
+        technique_tree=_tree_of(checker.techniques),
+        site_tree=_tree_of(checker.sites),
     )
+
+
+def _tree_of(table: Mapping[str, Node]) -> Hierarchy:
+    for node in table.values():
+        assert node.tree is not None
+        return node.tree
+    return Hierarchy.build([], {}, ())
 
 
 def _bytes(text: str) -> bytes:
@@ -252,61 +262,43 @@ class _Checker:
                 )
                 parent = None
             parents[name] = parent.name if parent else None
-        # each node's ancestors, built once from its parent's (a chain costs its length)
-        lines: dict[str, tuple[str, ...]] = {}
+        # cycles: each node is walked up once; a walk that meets its own path is a cycle,
+        # reported at each of its members, whose parents are then dropped
+        state: dict[str, int] = {}  # 1: on the current walk, 2: done
         for start in table:
             path: list[str] = []
-            on_path: set[str] = set()
             current: str | None = start
-            while current is not None and current not in lines:
-                if current in on_path:  # a cycle: report it once, at each of its members
-                    cycle = path[path.index(current) :]
-                    for member in cycle:
-                        self.errors.append(
-                            DuplicateError(
-                                f"{what} `{member}` is its own ancestor",
-                                table[member][0].span,
-                                f"the chain is {' under '.join([*cycle, cycle[0]])}",
-                            )
-                        )
-                        lines[member] = ()
-                        parents[member] = None
-                    path = path[: path.index(current)]
-                    break
+            while current is not None and current not in state:
+                state[current] = 1
                 path.append(current)
-                on_path.add(current)
                 current = parents[current]
-            above = lines.get(current, ()) if current is not None else ()
-            top = (current, *above) if current is not None else ()
-            for name in reversed(path):
-                if name not in lines:
-                    lines[name] = top
-                top = (name, *lines[name])
-        out: dict[str, Node] = {}
-        for name, (decl, ruleset) in table.items():
-            ancestors = lines[name]
-            # permissive actions reach a node from itself and its ancestors up to the nearest
-            # explicit one, which they reach; an explicit node only from itself
-            permitted = [name]
-            if not decl.explicit:
-                for ancestor in ancestors:
-                    permitted.append(ancestor)
-                    if table[ancestor][0].explicit:
-                        break
-            out[name] = Node(
+            if current is not None and state[current] == 1:
+                cycle = path[path.index(current) :]
+                for member in cycle:
+                    self.errors.append(
+                        DuplicateError(
+                            f"{what} `{member}` is its own ancestor",
+                            table[member][0].span,
+                            f"the chain is {' under '.join([*cycle, cycle[0]])}",
+                        )
+                    )
+                    parents[member] = None
+            for name in path:
+                state[name] = 2
+        explicit = {name for name, (decl, _) in table.items() if decl.explicit}
+        tree = Hierarchy.build(list(table), parents, explicit)
+        return {
+            name: Node(
                 name=name,
                 parent=parents[name],
-                ancestors=ancestors,
                 description=decl.description,
                 ruleset=ruleset,
                 span=decl.span,
                 explicit=decl.explicit,
-                permitted_by=tuple(permitted),
-                open=not decl.explicit
-                and len(permitted) == len(ancestors) + 1
-                and not (ancestors and table[ancestors[-1]][0].explicit),
+                tree=tree,
             )
-        return out
+            for name, (decl, ruleset) in table.items()
+        }
 
     # ---- rules ----------------------------------------------------------------------------
 
@@ -634,9 +626,14 @@ class _Checker:
 
     def check_unused(self, root: n.Module) -> None:
         """Declarations of the root file that no rule uses (not for files without rules, which
-        are vocabularies meant to be shared)."""
+        are vocabularies meant to be shared). A technique or site is in use when an action
+        names it, an ancestor of it, or a node below it."""
         if not any(isinstance(s, n.RuleNode) for s in root.statements):
             return
+        reached = {
+            "technique": _touched(self.techniques, self.used, "technique"),
+            "site": _touched(self.sites, self.used, "site"),
+        }
         for stmt in root.statements:
             if isinstance(stmt, n.FactDecl):
                 key, what = f"fact:{stmt.name.name}", "fact"
@@ -646,7 +643,7 @@ class _Checker:
                 key, what = f"site:{stmt.name.name}", "site"
             else:
                 continue
-            if key not in self.used and not self._used_below(stmt, what):
+            if key not in self.used and stmt.name.name not in reached.get(what, ()):
                 self.warnings.append(
                     RulesWarning(
                         f"unused-{what}",
@@ -655,18 +652,22 @@ class _Checker:
                     )
                 )
 
-    def _used_below(self, stmt: n.TechniqueDecl | n.SiteDecl | n.FactDecl, what: str) -> bool:
-        """A technique or site is in use when an action reaches it through an ancestor."""
-        table = self.techniques if what == "technique" else self.sites if what == "site" else {}
-        node = table.get(stmt.name.name)
-        if node is None:
-            return False
-        if any(f"{what}:{a}" in self.used for a in node.ancestors):
-            return True
-        return any(
-            stmt.name.name in other.ancestors and f"{what}:{other.name}" in self.used
-            for other in table.values()
-        )
+
+def _touched(table: Mapping[str, Node], used: set[str], what: str) -> set[str]:
+    """The nodes that are used, below a used node, or above one: two passes over the tree."""
+    tree = _tree_of(table)
+    mark = [f"{what}:{name}" in used for name in tree.names]
+    down = list(mark)
+    for node in tree.preorder:  # parents first: a used ancestor reaches down
+        parent = tree.parents[node]
+        if parent >= 0 and down[parent]:
+            down[node] = True
+    up = list(mark)
+    for node in reversed(tree.preorder):  # children first: a used descendant counts above
+        parent = tree.parents[node]
+        if parent >= 0 and up[node]:
+            up[parent] = True
+    return {tree.names[i] for i in range(len(tree.names)) if down[i] or up[i]}
 
 
 def _show(value: object) -> str:

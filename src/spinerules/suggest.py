@@ -20,7 +20,7 @@ class Suggester:
     every candidate, so a file with thousands of misspellings of thousands of names would
     otherwise cost their product). Past the budget, hints are left out; errors never are."""
 
-    def __init__(self, budget: int = 200_000) -> None:
+    def __init__(self, budget: int = 50_000) -> None:
         self.left = budget
         self.memo: dict[tuple[str, int, int], str | None] = {}
 

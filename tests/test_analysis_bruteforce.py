@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +29,8 @@ import spinerules
 from spinerules import KnowledgeBase, Result, Verdict
 from spinerules.analysis import Code, analyze
 from spinerules.schema import ActionKind, FactKind
+
+pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("SPINERULES_BRUTEFORCE_EXAMPLES", "400"))
 TMP = Path(tempfile.mkdtemp(prefix="spinerules-bruteforce-"))

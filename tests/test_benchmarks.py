@@ -29,6 +29,8 @@ from benchmarks.synth import (  # noqa: E402
     to_rules_text,
 )
 
+pytestmark = pytest.mark.slow
+
 ALWAYS = ("handwritten", "naive", "spinerules", "spinerules-explain")
 
 

@@ -11,10 +11,12 @@ import io
 import json
 import os
 import string
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +24,8 @@ import spinerules
 from spinerules import FactError, RulesError, cli
 from spinerules.fmt import FormatError, format_text
 from spinerules.testing import rule_sources
+
+pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("SPINERULES_FUZZ_EXAMPLES", "150"))
 fuzz = settings(
@@ -165,9 +169,13 @@ def test_the_command_line_never_prints_a_traceback(argv: list[str], text: str, j
     after = zip(["", *argv], argv, strict=False)
     argv = [str(folder / "j.json") if prev == "--json" else a for prev, a in after]
     out, err = io.StringIO(), io.StringIO()
+    saved = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO(junk), encoding="utf-8")  # `-` reads the junk
     try:
         status = cli.main(argv, stdout=out, stderr=err)
     except SystemExit as exc:  # argparse's --help and --version
         status = exc.code if isinstance(exc.code, int) else 0
+    finally:
+        sys.stdin = saved
     assert status in (0, 1, 2), (argv, status)
     assert "Traceback" not in out.getvalue() + err.getvalue()

@@ -93,6 +93,7 @@ def test_generated_benchmark_files(keyed: bool) -> None:
     assert same_or_aside(to_rules_text(generate_ruleset(400, seed=7, keyed=keyed)))
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rule_sources())
 def test_generated_files(text: str) -> None:
@@ -111,6 +112,7 @@ _SNIPPETS = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rule_sources(), st.data())
 def test_edited_generated_files(text: str, data: st.DataObject) -> None:

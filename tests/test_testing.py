@@ -233,6 +233,7 @@ def test_testing_is_not_imported_by_spinerules() -> None:
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 def test_the_example_property_tests_pass() -> None:
     # examples/ is outside the default test paths; run the example file the way a user would.
     from pathlib import Path

@@ -228,9 +228,10 @@ def _shipped_table(results: Results) -> list[str]:
         if base is not None and base.profiles_per_s and m is not base:
             ratio = f" ({_fmt_ratio(m.profiles_per_s / base.profiles_per_s)})"
         compile_ms = f"{m.compile_s * 1000:,.1f}" if m.compile_s is not None else "–"
+        mem = f"{m.peak_mib:,.2f}" if m.peak_mib is not None else "–"
         if m.engine.startswith("spinerules"):
             compile_ms = "cached (see cold start)"  # load_all() compiles once per process
-        mem = f"{m.peak_mib:,.2f}" if m.peak_mib is not None else "–"
+            mem += " (running only: the knowledge base is built once per process)"
         lines.append(f"| {name} | {_fmt_rate(m.profiles_per_s)}{ratio} | {compile_ms} | {mem} |")
     return [*lines, ""]
 
@@ -284,7 +285,8 @@ def render(results: Results) -> str:
             f"**Shipped rulesets, partial profiles** (`load_all()`: {shipped['rules']} rules, "
             f"{shipped['facts']} facts, {shipped['techniques']} techniques; "
             f"{shipped['profiles']:,} profiles, each fact given with probability 0.8, the rest "
-            "unknown: three-valued logic, which only spinerules has): "
+            "unknown: three-valued logic, which only spinerules has; the verdicts of the "
+            f"first {shipped.get('checked', 0):,} checked against `tests/reference.py`): "
             f"{shipped['verdicts_per_s']:,.0f} profiles/s for verdicts, "
             f"{shipped['explained_per_s']:,.0f} with full explanations (every assessment and "
             "the missing facts)."

@@ -299,9 +299,11 @@ def run_shipped(cfg: Config) -> dict[str, Any]:
         return {"status": f"failed: {type(e).__name__}: {e}"[:300]}
     profiles = realistic_profiles(kb, cfg.profiles, cfg.seed)
     techniques = list(kb.techniques)
+    checked = _agree_with_reference(kb, profiles[:200])
     out: dict[str, Any] = {
         "status": "ok", "rules": len(kb.rules), "facts": len(kb.facts),
         "techniques": len(techniques), "profiles": len(profiles), "load_all_s": load_s,
+        "checked": checked,
     }  # fmt: skip
 
     def verdicts() -> None:
@@ -318,6 +320,23 @@ def run_shipped(cfg: Config) -> dict[str, Any]:
     out["verdicts_per_s"] = _rate(verdicts, len(profiles), cfg.repeats)
     out["explained_per_s"] = _rate(explained, len(profiles), max(1, cfg.repeats // 2))
     return out
+
+
+def _agree_with_reference(kb: Any, profiles: list[dict[str, Any]]) -> int:
+    """Partial profiles have no other engine to agree with: check the verdicts against
+    tests/reference.py, the test suite's second implementation of docs/semantics.md, before
+    anything is timed. Returns how many profiles were checked."""
+    tests = Path(__file__).resolve().parent.parent / "tests"
+    if str(tests) not in sys.path:
+        sys.path.insert(0, str(tests))
+    from reference import Reference
+
+    for profile in profiles:
+        got = {t: v.value for t, v in kb.evaluate(profile).verdicts().items()}
+        expected = Reference(kb, profile).verdicts()
+        if got != expected:
+            raise DisagreementError(f"shipped, partial profile {profile}: {got} != {expected}")
+    return len(profiles)
 
 
 COLD_CODE = (

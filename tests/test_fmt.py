@@ -292,7 +292,27 @@ def test_fmt_keeps_meaning_and_comments_and_is_idempotent(text: str) -> None:
 @given(rule_sources(comments=False, messy=False))
 def test_fmt_of_a_tidy_source_without_comments(text: str) -> None:
     out = check_round_trip(text)
-    assert "#" not in out or '"' in out  # a `#` can only be inside a string
+    assert parse_text(out).comments == ()  # a `#` in the output is inside a string
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("fact f: bool  # trailing\ntechnique t\n", "fact f: bool  # trailing"),
+        ("fact f: bool\ntechnique t # the technique\n", "technique t  # the technique"),
+        (
+            'fact f: bool\ntechnique t\nrule r: if f # why\n then caution t because "x"\n',
+            "  if f  # why",
+        ),
+        (
+            'fact f: bool\ntechnique t\nif f then caution t because "x" # end\n',
+            '  because "x"  # end',
+        ),
+    ],
+)
+def test_a_trailing_comment_stays_on_its_line(text: str, line: str) -> None:
+    out = fmt.format_text(text)
+    assert line in out.split("\n")
 
 
 @settings(max_examples=25, deadline=None)

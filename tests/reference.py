@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from spinerules import KnowledgeBase
-from spinerules import nodes as n
+from spinerules.syntax import nodes as n
 
 LEVEL = {"allow": 1, "recommend": 2, "caution": 3, "contraindicate": 4}
 NAMES = ["unassessed", "allowed", "recommended", "caution", "contraindicated"]

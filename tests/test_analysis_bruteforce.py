@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 import spinerules
 from spinerules import KnowledgeBase, Result, Verdict
 from spinerules.analysis import Code, analyze
-from spinerules.schema import ActionKind, FactKind
+from spinerules.model.model import ActionKind, FactKind
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import spinerules
-from spinerules import Verdict, cache
+from spinerules import Verdict
+from spinerules.engine import cache
 
 
 @pytest.fixture

@@ -28,7 +28,6 @@ from hypothesis import strategies as st
 
 import spinerules
 from spinerules import cli
-from spinerules._gen import rule_sources
 from spinerules.errors import (
     DuplicateError,
     ImportCycleError,
@@ -39,6 +38,7 @@ from spinerules.errors import (
     TypeMismatchError,
     UndefinedNameError,
 )
+from spinerules.syntax.samples import rule_sources
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 CASES = sorted(GOLDEN.glob("*.case"))

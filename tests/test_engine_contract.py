@@ -171,7 +171,7 @@ def bad_profiles(draw: st.DrawFn) -> dict[str, Any]:
 @given(bad_profiles())
 def test_no_bad_profile_passes_either_check(profile: dict[str, Any]) -> None:
     kb = spinerules.compile_text(SCHEMA)
-    from spinerules.facts import normalize
+    from spinerules.model.profile import normalize
 
     with pytest.raises(FactError):
         normalize(kb.facts, kb.program.slots, dict(profile))

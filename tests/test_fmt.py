@@ -1,7 +1,7 @@
 """The formatter: canonical layout, every comment kept, same meaning, idempotent.
 
 The layout tests spell out the expected text by hand from the rules in `fmt.py`'s docstring;
-the properties run over generated sources (`spinerules._gen.rule_sources`) and over every
+the properties run over generated sources (`spinerules.syntax.samples.rule_sources`) and over every
 shipped ruleset.
 """
 
@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import spinerules
-from spinerules import fmt
-from spinerules._gen import rule_sources
-from spinerules.parse import parse_text
+from spinerules.syntax import format as fmt
+from spinerules.syntax.reader import parse_text
+from spinerules.syntax.samples import rule_sources
 
 RULESETS = Path(__file__).resolve().parents[1] / "rulesets"
 SHIPPED = sorted(RULESETS.glob("*.rules"))

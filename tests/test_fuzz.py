@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import spinerules
 from spinerules import FactError, RulesError, cli
-from spinerules.fmt import FormatError, format_text
+from spinerules.syntax.format import FormatError, format_text
 from spinerules.testing import rule_sources
 
 pytestmark = pytest.mark.slow
@@ -34,7 +34,7 @@ fuzz = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-KEYWORDS = sorted(__import__("spinerules.parse", fromlist=["keywords"]).keywords())
+KEYWORDS = sorted(__import__("spinerules.syntax.reader", fromlist=["keywords"]).keywords())
 PIECES = st.one_of(
     st.sampled_from(KEYWORDS),
     st.sampled_from(list('(){}:,=<>!|."#\\\n \t-0123456789')),

@@ -6,9 +6,9 @@ import datetime
 
 import pytest
 
-from spinerules import nodes as n
-from spinerules.parse import parse_text
-from spinerules.unparse import condition_text
+from spinerules.syntax import nodes as n
+from spinerules.syntax.reader import parse_text
+from spinerules.syntax.unparse import condition_text
 
 
 def only(text: str) -> n.Statement:
@@ -225,7 +225,7 @@ def test_spans_point_at_the_source() -> None:
 def test_the_documented_reserved_words_are_the_grammars_keywords() -> None:
     from pathlib import Path
 
-    from spinerules.parse import keywords
+    from spinerules.syntax.reader import keywords
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "language.md").read_text("utf-8")
     section = text.split("## Reserved words", 1)[1]

@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spinerules import nodes as n
-from spinerules import parse as p
 from spinerules._resources import grammar_path
 from spinerules.errors import RulesError
-from spinerules.source import Source, Span
+from spinerules.syntax import nodes as n
+from spinerules.syntax import reader as p
+from spinerules.syntax.source import Source, Span
 from spinerules.testing import rule_sources
 
 ROOT = Path(__file__).resolve().parent.parent

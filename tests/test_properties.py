@@ -243,7 +243,7 @@ def test_screening_gives_the_same_verdicts_as_evaluation(
 def test_the_generated_input_check_agrees_with_the_careful_one(
     profiles: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
-    from spinerules.facts import normalize
+    from spinerules.model.profile import normalize
 
     kb = compile_rules(SCHEMA, ['rule r: if b then allow t0 because "r"'])
     for profile in profiles:
@@ -252,7 +252,7 @@ def test_the_generated_input_check_agrees_with_the_careful_one(
 
 def test_the_index_skips_rules_that_cannot_apply() -> None:
     """With every rule keyed on a value of `c`, a patient's branch holds only that value's rules."""
-    from spinerules.index import Branch, Leaf, Tree
+    from spinerules.engine.index import Branch, Leaf, Tree
 
     def rules_in(tree: Tree) -> set[int]:
         if isinstance(tree, Leaf):
@@ -293,7 +293,7 @@ def test_all_assessments_at_once_are_the_assessments_one_by_one(
 
 
 def test_remembered_assessments_are_bounded(monkeypatch: Any) -> None:
-    from spinerules import result
+    from spinerules.engine import result
 
     monkeypatch.setattr(result, "MEMO_SIZE", 2)
     kb = compile_rules(

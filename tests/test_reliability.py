@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 import spinerules
-from spinerules import FactError, RulesError, Verdict, cache, cli
+from spinerules import FactError, RulesError, Verdict, cli
+from spinerules.engine import cache
 from spinerules.errors import RulesErrors
 
 V = Verdict
@@ -239,7 +240,7 @@ def test_12_fact_integers_are_written_as_the_language_writes_them(value: str) ->
 
 
 def test_14_errors_are_rendered_when_shown_not_when_made(monkeypatch: pytest.MonkeyPatch) -> None:
-    from spinerules.source import Span
+    from spinerules.syntax.source import Span
 
     calls = 0
     real = Span.snippet

@@ -535,7 +535,7 @@ def test_coverage_names_every_shipped_rule() -> None:
 def test_shipped_and_example_files_are_in_the_canonical_layout() -> None:
     from pathlib import Path
 
-    from spinerules.fmt import is_formatted
+    from spinerules.syntax.format import is_formatted
 
     root = Path(__file__).resolve().parents[1]
     files = sorted([*(root / "rulesets").glob("*.rules"), *(root / "examples").glob("*.rules")])

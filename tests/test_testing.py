@@ -217,7 +217,7 @@ def test_format_roundtrip_on_random_sources(text: str) -> None:
 def test_format_roundtrip_on_the_shipped_rulesets_and_the_example() -> None:
     from pathlib import Path
 
-    from spinerules.load import shipped_path
+    from spinerules.model.load import shipped_path
 
     for name in spinerules.rulesets():
         path = shipped_path(name)

@@ -8,6 +8,19 @@ res.reasons("manual_pressure")      # the rules behind it, with their citations
 """
 
 from .api import compile_text, load, load_all, load_path, rulesets
+from .engine.kb import KnowledgeBase
+from .engine.result import (
+    Advice,
+    Assessment,
+    Disagreement,
+    MissingFact,
+    Override,
+    Reason,
+    Referral,
+    Requirement,
+    Result,
+    Verdict,
+)
 from .errors import (
     DuplicateError,
     FactError,
@@ -21,19 +34,6 @@ from .errors import (
     TypeMismatchError,
     UndefinedNameError,
     UnknownNameError,
-)
-from .kb import KnowledgeBase
-from .result import (
-    Advice,
-    Assessment,
-    Disagreement,
-    MissingFact,
-    Override,
-    Reason,
-    Referral,
-    Requirement,
-    Result,
-    Verdict,
 )
 
 __version__ = "0.1.0"

@@ -9,14 +9,14 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import cache
+from .engine import cache
+from .engine.kb import KnowledgeBase
 from .errors import UnknownNameError
-from .kb import KnowledgeBase
-from .load import load_modules, read_source, shipped_names, shipped_path
-from .schema import Model
-from .source import Source
+from .model.load import load_modules, read_source, shipped_names, shipped_path
+from .model.model import Model
+from .model.validate import validate
 from .suggest import did_you_mean
-from .validate import validate
+from .syntax.source import Source
 
 __all__ = ["compile_text", "load", "load_all", "load_path", "rulesets"]
 

@@ -39,16 +39,16 @@ import attrs
 
 from . import __version__, filetests
 from .api import load, load_all, rulesets
+from .engine.kb import KnowledgeBase
+from .engine.logic import Atom, Lowered, kleene, lower
+from .engine.result import Result, Verdict
 from .errors import FactError, RulesError, RulesSyntaxError, UnknownNameError
-from .facts import Normal, normalize, parse_value
-from .fmt import FormatError, cond_text, format_text
-from .kb import KnowledgeBase
-from .load import read_source, shipped_names, shipped_path
-from .logic import Atom, Lowered, kleene, lower
-from .result import Result, Verdict
-from .schema import Rule, RulesWarning
-from .source import Source, Span
+from .model.load import read_source, shipped_names, shipped_path
+from .model.model import Rule, RulesWarning
+from .model.profile import Normal, normalize, parse_value
 from .suggest import did_you_mean
+from .syntax.format import FormatError, cond_text, format_text
+from .syntax.source import Source, Span
 
 __all__ = ["SUBCOMMANDS", "Out", "Subcommand", "arg", "main", "subcommand"]
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .source import Span
+    from .syntax.source import Span
 
 __all__ = [
     "DuplicateError",

@@ -18,14 +18,14 @@ from typing import Any
 
 import attrs
 
-from . import nodes as n
 from .api import load_path
+from .engine.kb import KnowledgeBase
+from .engine.result import Result, Verdict
 from .errors import FactError, RulesError
-from .fmt import expectation_text, given_text
-from .kb import KnowledgeBase
-from .result import Result, Verdict
-from .schema import Rule
-from .source import Source, Span
+from .model.model import Rule
+from .syntax import nodes as n
+from .syntax.format import expectation_text, given_text
+from .syntax.source import Source, Span
 
 __all__ = [
     "Check",

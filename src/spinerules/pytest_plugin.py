@@ -23,10 +23,10 @@ import pytest
 if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
 
+    from .engine.kb import KnowledgeBase
     from .errors import RulesError
     from .filetests import TestOutcome
-    from .kb import KnowledgeBase
-    from .nodes import TestNode
+    from .syntax.nodes import TestNode
 
 _HAS_TESTS = re.compile(r"^\s*test\b", re.MULTILINE)
 

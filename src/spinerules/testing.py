@@ -31,10 +31,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ._gen import rule_sources
-from .kb import KnowledgeBase
-from .result import Result, Verdict
-from .schema import Fact, FactKind
+from .engine.kb import KnowledgeBase
+from .engine.result import Result, Verdict
+from .model.model import Fact, FactKind
+from .syntax.samples import rule_sources
 
 __all__ = [
     "check_all",
@@ -221,8 +221,8 @@ def check_format_roundtrip(text: str, name: str = "<text>") -> None:
     the same facts, techniques, sites, rules (ids, conditions, actions) and tests, and
     formatting it again changes nothing."""
     from . import compile_text
-    from .fmt import format_text
-    from .unparse import condition_text
+    from .syntax.format import format_text
+    from .syntax.unparse import condition_text
 
     formatted = format_text(text, name)
     assert format_text(formatted, name) == formatted, "formatting twice changes the text"

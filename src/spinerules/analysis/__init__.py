@@ -22,10 +22,10 @@ from pathlib import Path
 
 import attrs
 
-from ..kb import KnowledgeBase
-from ..load import read_source, shipped_path
-from ..schema import FactKind
-from ..source import Source
+from ..engine.kb import KnowledgeBase
+from ..model.load import read_source, shipped_path
+from ..model.model import FactKind
+from ..syntax.source import Source
 from .conflicts import check_conflicts
 from .context import Context
 from .dead import check_dead

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..logic import Atom, Lowered, atom2
-from ..schema import Fact, FactKind
+from ..engine.logic import Atom, Lowered, atom2
+from ..model.model import Fact, FactKind
 
 __all__ = ["Box", "box"]
 

@@ -15,7 +15,7 @@ permissive actions are not a conflict (see `shadowed`).
 
 from __future__ import annotations
 
-from ..result import Result
+from ..engine.result import Result
 from .context import Context, RuleInfo, VAction
 from .encode import Patient
 from .findings import Citation, Code, Finding, Witness

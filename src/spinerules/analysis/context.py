@@ -19,9 +19,9 @@ from typing import Any
 import attrs
 import z3  # type: ignore[import-untyped]
 
-from ..kb import KnowledgeBase
-from ..result import Result
-from ..schema import RESTRICTIVE, Action, ActionKind, Rule
+from ..engine.kb import KnowledgeBase
+from ..engine.result import Result
+from ..model.model import RESTRICTIVE, Action, ActionKind, Rule
 from .boxes import Box, box
 from .encode import Patient, Vars, has_known_tests, make_vars, profile_key, to_profile
 

@@ -8,7 +8,7 @@ completion), so the partial solver is only asked about rules that test knownness
 
 from __future__ import annotations
 
-from ..unparse import condition_text
+from ..syntax.unparse import condition_text
 from .context import Context
 from .findings import Code, Finding
 

@@ -29,8 +29,8 @@ from collections.abc import Iterable
 
 import attrs
 
-from ..parse import _comments
-from ..source import Source
+from ..syntax.reader import _comments
+from ..syntax.source import Source
 from .findings import ACCEPTABLE, Code, Finding
 
 __all__ = ["Directive", "read_directives"]

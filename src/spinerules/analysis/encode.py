@@ -28,9 +28,9 @@ from typing import Any
 import attrs
 import z3  # type: ignore[import-untyped]
 
-from ..kb import KnowledgeBase
-from ..logic import Atom, Junction, Lowered
-from ..schema import Fact, FactKind
+from ..engine.kb import KnowledgeBase
+from ..engine.logic import Atom, Junction, Lowered
+from ..model.model import Fact, FactKind
 
 __all__ = ["Patient", "Vars", "has_known_tests", "make_vars", "to_profile"]
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
-from ..schema import FactKind
+from ..model.model import FactKind
 from .context import Context
 from .encode import Vars, to_profile
 from .findings import Code, Finding, Witness

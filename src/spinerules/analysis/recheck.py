@@ -8,7 +8,7 @@ of reporting something unconfirmed.
 
 from __future__ import annotations
 
-from ..result import Result
+from ..engine.result import Result
 from .encode import Patient
 
 __all__ = ["WitnessError", "confirm", "fired_ids", "level"]

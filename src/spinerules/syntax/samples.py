@@ -325,6 +325,6 @@ def _joined(parts: list[list[str]], sep: str) -> list[str]:
 
 
 def _keywords() -> frozenset[str]:
-    from .parse import keywords
+    from .reader import keywords
 
     return keywords()

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import attrs
 
 from . import nodes as n
-from .parse import parse
+from .reader import parse
 from .source import Source, Span
 from .unparse import action_text, condition_text, literal_text, quote
 

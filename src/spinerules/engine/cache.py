@@ -23,8 +23,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from ._resources import grammar_path
-from .schema import Model
+from .._resources import grammar_path
+from ..model.model import Model
 
 __all__ = ["cache_dir", "lookup", "store"]
 
@@ -55,17 +55,20 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-_BUILDERS = ("nodes", "parse", "load", "unparse", "schema", "validate", "source", "errors")
+#: the code that builds a model: the syntax and model stages, and the errors they raise
+_BUILDERS = ("syntax", "model")
 
 
 @functools.cache
 def _version() -> str:
     """The version, the grammar and the code of every stage that builds a model: a model built
     by other code (an edited checkout, say) is not reused."""
-    from . import __version__
+    from .. import __version__
 
-    here = Path(__file__).resolve().parent
-    code = b"".join((here / f"{name}.py").read_bytes() for name in _BUILDERS)
+    package = Path(__file__).resolve().parent.parent
+    files = [package / "errors.py"]
+    files += sorted(p for stage in _BUILDERS for p in (package / stage).glob("*.py"))
+    code = b"".join(p.read_bytes() for p in files)
     return f"{__version__}/{_FORMAT}/{_digest(grammar_path().read_bytes())}/{_digest(code)}"
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping
 
-from . import nodes as n
-from ._resources import rulesets_dir
-from .errors import (
+from .._resources import rulesets_dir
+from ..errors import (
     DuplicateError,
     RangeError,
     RulesError,
@@ -20,8 +19,12 @@ from .errors import (
     UndefinedNameError,
     raise_all,
 )
-from .nodes import MAX_NESTING
-from .schema import (
+from ..suggest import Suggester
+from ..syntax import nodes as n
+from ..syntax.nodes import MAX_NESTING
+from ..syntax.source import Span
+from ..syntax.unparse import rule_body_text
+from .model import (
     Action,
     ActionKind,
     Cite,
@@ -34,9 +37,6 @@ from .schema import (
     RulesetInfo,
     RulesWarning,
 )
-from .source import Span
-from .suggest import Suggester
-from .unparse import rule_body_text
 
 __all__ = ["MAX_NESTING", "condition_facts", "validate"]
 

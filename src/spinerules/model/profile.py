@@ -10,9 +10,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import FactError
-from .schema import Fact, FactKind
-from .suggest import did_you_mean
+from ..errors import FactError
+from ..suggest import did_you_mean
+from .model import Fact, FactKind
 
 __all__ = ["Normal", "denormalize", "normalize", "parse_value"]
 

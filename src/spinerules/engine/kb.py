@@ -6,12 +6,13 @@ from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Any
 
-from .compile import Program, compile_model
-from .errors import UnknownNameError
-from .evaluate import run
-from .facts import Normal, denormalize, normalize
-from .load import GENERAL_SCREENING
-from .nodes import TestNode
+from ..errors import UnknownNameError
+from ..model.load import GENERAL_SCREENING
+from ..model.model import Fact, Model, Node, Rule, RulesetInfo, RulesWarning
+from ..model.profile import Normal, denormalize, normalize
+from ..suggest import did_you_mean
+from ..syntax.nodes import TestNode
+from .codegen import Program, compile_model
 from .result import (
     Assessment,
     Entry,
@@ -21,8 +22,7 @@ from .result import (
     blank_assessment,
     lone_assessment,
 )
-from .schema import Fact, Model, Node, Rule, RulesetInfo, RulesWarning
-from .suggest import did_you_mean
+from .run import run
 
 __all__ = ["KnowledgeBase"]
 

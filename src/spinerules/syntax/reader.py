@@ -30,12 +30,12 @@ from lark.exceptions import (
 from lark.lark import PostLex
 from lark.lexer import PatternStr
 
+from .._resources import grammar_path
+from ..errors import RulesError, RulesSyntaxError, raise_all
+from ..suggest import did_you_mean
 from . import nodes as n
-from ._resources import grammar_path
-from .errors import RulesError, RulesSyntaxError, raise_all
 from .nodes import MAX_NESTING
 from .source import Source, Span
-from .suggest import did_you_mean
 
 __all__ = ["keywords", "parse", "parse_text"]
 

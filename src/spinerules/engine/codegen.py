@@ -17,11 +17,11 @@ from typing import Any
 
 import attrs
 
-from .facts import Normal
+from ..model.model import RESTRICTIVE, Fact, FactKind, Hierarchy, Model
+from ..model.profile import Normal
 from .index import Cond, Leaf, Tree, build
 from .logic import Atom, Junction, Lowered, lower, slots_of
 from .result import Verdict
-from .schema import RESTRICTIVE, Fact, FactKind, Hierarchy, Model
 
 __all__ = ["Program", "compile_model"]
 

@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from . import nodes as n
-from .facts import Normal
-from .schema import Fact, FactKind
-from .unparse import condition_text
+from ..model.model import Fact, FactKind
+from ..model.profile import Normal
+from ..syntax import nodes as n
+from ..syntax.unparse import condition_text
 
 __all__ = ["Atom", "Junction", "Lowered", "kleene", "lower", "slots_of"]
 

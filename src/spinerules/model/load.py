@@ -10,17 +10,17 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from . import nodes as n
-from ._resources import rulesets_dir
-from .errors import (
+from .._resources import rulesets_dir
+from ..errors import (
     ImportCycleError,
     ImportNotFoundError,
     RulesError,
     RulesSyntaxError,
     raise_all,
 )
-from .source import Source, Span
-from .suggest import did_you_mean
+from ..suggest import did_you_mean
+from ..syntax import nodes as n
+from ..syntax.source import Source, Span
 
 __all__ = ["GENERAL_SCREENING", "load_modules", "read_source", "shipped_names", "shipped_path"]
 
@@ -85,7 +85,7 @@ class _Loader:
         self.reached: list[tuple[Path, str]] = []
 
     def parsed(self, source: Source) -> n.Module | None:
-        from .parse import parse  # imports lark: only when something is parsed
+        from ..syntax.reader import parse  # imports lark: only when something is parsed
 
         try:
             return parse(source)

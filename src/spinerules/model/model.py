@@ -12,9 +12,9 @@ from enum import StrEnum
 
 import attrs
 
-from .nodes import Condition, TestNode
-from .source import Span
-from .unparse import quote
+from ..syntax.nodes import Condition, TestNode
+from ..syntax.source import Span
+from ..syntax.unparse import quote
 
 __all__ = [
     "RESTRICTIVE",

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
+from ..model.model import RESTRICTIVE, ActionKind, Rule
 from .logic import kleene
-from .schema import RESTRICTIVE, ActionKind, Rule
 
 if TYPE_CHECKING:
-    from .facts import Normal
+    from ..model.profile import Normal
     from .kb import KnowledgeBase
 
 __all__ = [

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .compile import Program
-from .facts import Normal
+from ..model.profile import Normal
+from .codegen import Program
 from .logic import kleene
 
 __all__ = ["run"]

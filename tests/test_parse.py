@@ -231,3 +231,38 @@ def test_the_documented_reserved_words_are_the_grammars_keywords() -> None:
     section = text.split("## Reserved words", 1)[1]
     listed = section.split("`")[1].split()
     assert sorted(listed) == sorted(keywords())
+
+
+def test_the_reserved_words_are_the_grammars() -> None:
+    """The grammar spells its keywords out twice: as the words of its rules, and in NAME's
+    lookahead, which keeps a name from being one. The two lists must be the same."""
+    import re
+
+    from spinerules._resources import grammar_path
+    from spinerules.syntax.grammar import keywords
+
+    grammar = grammar_path().read_text(encoding="utf-8")
+    lookahead = re.search(r"NAME: /\(\?!\(\?:([a-z|]+)\)", grammar)
+    assert lookahead is not None
+    assert set(lookahead.group(1).split("|")) == keywords()
+
+
+def test_nesting_is_limited_where_it_goes_too_deep() -> None:
+    from spinerules import RulesError
+    from spinerules.syntax.nodes import MAX_NESTING
+
+    head = "fact d: bool\ntechnique t\n"
+    fine = [
+        f"if {'(' * MAX_NESTING}d{')' * MAX_NESTING} then allow t",
+        f"if {'not ' * MAX_NESTING}d then allow t",
+    ]
+    for text in fine:
+        parse_text(head + text)
+    deep = MAX_NESTING + 1
+    for text, column in (
+        (f"if {'(' * deep}d{')' * deep} then allow t", 4 + MAX_NESTING),
+        (f"if {'not ' * deep}d then allow t", 4 + 4 * MAX_NESTING),
+    ):
+        with pytest.raises(RulesError) as info:
+            parse_text(head + text)
+        assert (info.value.line, info.value.column) == (3, column)

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from ..syntax.reader import _comments
+from ..syntax.comments import comments
 from ..syntax.source import Source
 from .findings import ACCEPTABLE, Code, Finding
 
@@ -93,7 +93,7 @@ def read_directives(sources: Iterable[Source]) -> tuple[list[Directive], list[Fi
     found: list[Directive] = []
     bad: list[Finding] = []
     for source in sources:
-        for comment in _comments(source):
+        for comment in comments(source):
             match = _PREFIX.match(comment.text)
             if not match:
                 continue

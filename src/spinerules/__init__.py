@@ -19,7 +19,6 @@ from .engine.result import (
     Referral,
     Requirement,
     Result,
-    Verdict,
 )
 from .errors import (
     DuplicateError,
@@ -35,6 +34,7 @@ from .errors import (
     UndefinedNameError,
     UnknownNameError,
 )
+from .model.model import Verdict
 
 __version__ = "0.1.0"
 

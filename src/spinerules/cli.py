@@ -41,10 +41,10 @@ from . import __version__, filetests
 from .api import load, load_all, rulesets
 from .engine.kb import KnowledgeBase
 from .engine.logic import Atom, Lowered, kleene, lower
-from .engine.result import Result, Verdict
+from .engine.result import Result
 from .errors import FactError, RulesError, RulesSyntaxError, UnknownNameError
 from .model.load import read_source, shipped_names, shipped_path
-from .model.model import Rule, RulesWarning
+from .model.model import Rule, RulesWarning, Verdict
 from .model.profile import Normal, normalize, parse_value
 from .suggest import did_you_mean
 from .syntax.format import FormatError, cond_text, format_text

@@ -20,9 +20,9 @@ import attrs
 
 from .api import load_path
 from .engine.kb import KnowledgeBase
-from .engine.result import Result, Verdict
+from .engine.result import Result
 from .errors import FactError, RulesError
-from .model.model import Rule
+from .model.model import Rule, Verdict
 from .syntax import nodes as n
 from .syntax.format import expectation_text, given_text
 from .syntax.source import Source, Span

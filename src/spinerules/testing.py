@@ -32,8 +32,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from .engine.kb import KnowledgeBase
-from .engine.result import Result, Verdict
-from .model.model import Fact, FactKind
+from .engine.result import Result
+from .model.model import Fact, FactKind, Verdict
 from .syntax.samples import rule_sources
 
 __all__ = [

@@ -5,7 +5,7 @@ condition is true, for every fact the condition pins down through `and`, `or` an
 tests; facts it does not pin down are left out (any value). It over-approximates: a condition can
 only be true inside its box. So when two rules' boxes give some fact no common value, no patient
 fires both (with facts missing too: a Kleene-true test needs its fact known). The atoms are
-evaluated with `logic.atom2`, the engine's own reference semantics.
+evaluated with `logic.holds`, the engine's own reference semantics.
 
 The analyzer uses boxes only to skip solver questions whose answer is "no"; every "yes" still
 comes from the solver and the engine.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..engine.logic import Atom, Lowered, atom2
+from ..engine.logic import Atom, Lowered, holds
 from ..model.model import Fact, FactKind
 
 __all__ = ["Box", "box"]
@@ -53,7 +53,7 @@ def _atom(atom: Atom, facts: Sequence[Fact], negated: bool) -> Box:
     if domain is None:
         return {}
     return {
-        (atom.slot, None): frozenset(v for v in domain if atom2(atom, v) != negated)  # type: ignore[arg-type]
+        (atom.slot, None): frozenset(v for v in domain if holds(atom, v) != negated)  # type: ignore[arg-type]
     }
 
 

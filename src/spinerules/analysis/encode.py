@@ -29,7 +29,7 @@ import attrs
 import z3  # type: ignore[import-untyped]
 
 from ..engine.kb import KnowledgeBase
-from ..engine.logic import Atom, Junction, Lowered
+from ..engine.logic import COMPARISONS, Atom, Junction, Lowered
 from ..model.model import Fact, FactKind
 
 __all__ = ["Patient", "Vars", "has_known_tests", "make_vars", "to_profile"]
@@ -126,20 +126,7 @@ class Vars:
             options = [var == self.constant(fact, a) for a in _sorted(arg)]
             inside = z3.Or(*options)
             return inside if op == "in" else z3.Not(inside)
-        value = self.constant(fact, arg)
-        if op == "eq":
-            return var == value
-        if op == "ne":
-            return var != value
-        if op == "lt":
-            return var < value
-        if op == "le":
-            return var <= value
-        if op == "gt":
-            return var > value
-        if op == "ge":
-            return var >= value
-        raise AssertionError(f"atom {op!r}")
+        return COMPARISONS[op].apply(var, self.constant(fact, arg))
 
     @staticmethod
     def constant(fact: Fact, arg: object) -> Any:

@@ -7,7 +7,7 @@ an ancestor of T. A technique no rule speaks of at all has every patient as a ga
 
 from __future__ import annotations
 
-from ..engine.result import Verdict
+from ..model.model import Verdict
 from .context import Context
 from .findings import Code, Finding, Witness
 from .recheck import confirm

@@ -25,7 +25,7 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
-from ..model.model import FactKind
+from ..model.model import VERDICT_OF, ActionKind, FactKind, Verdict
 from .context import Context
 from .encode import Vars, to_profile
 from .findings import Code, Finding, Witness
@@ -34,7 +34,6 @@ from .recheck import confirm, fired_ids, level
 __all__ = ["check_monotonicity"]
 
 _fresh = itertools.count()
-_NAMES = ("unassessed", "allowed", "recommended", "caution", "contraindicated")
 
 
 def _stepped(ctx: Context, slot: int) -> tuple[Vars, list[Any]]:
@@ -164,11 +163,15 @@ def _finding(
     lb, la = level(res_b, tech, site), level(res_a, tech, site)
     confirm(
         lb >= 3 and la < lb,
-        f"that `{tech}` is relaxed from {_NAMES[lb]} to {_NAMES[la]}",
+        f"that `{tech}` is relaxed from {Verdict.of_level(lb)} to {Verdict.of_level(la)}",
         before,
     )
     lost = sorted(
-        {r.rule_id for r in res_b.assessment(tech, site).fired if _level(r.kind) > la}
+        {
+            r.rule_id
+            for r in res_b.assessment(tech, site).fired
+            if VERDICT_OF[ActionKind(r.kind)].level > la
+        }
         - fired_ids(res_a)
     )
     by_id = {info.id: info.index for info in ctx.rules}
@@ -179,7 +182,8 @@ def _finding(
         subjects=(tech, fact_name),
         message=(
             f"a worse patient gets a less restrictive verdict: {change} takes `{tech}`{where} "
-            f"from {_NAMES[lb]} to {_NAMES[la]} ({', '.join(f'`{r}`' for r in lost)} "
+            f"from {Verdict.of_level(lb)} to {Verdict.of_level(la)} "
+            f"({', '.join(f'`{r}`' for r in lost)} "
             f"no longer fire{'s' if len(lost) == 1 else ''})"
         ),
         rules=tuple(lost),
@@ -191,7 +195,3 @@ def _finding(
         locations=tuple(ctx.rules[by_id[r]].rule.location for r in lost),
         files=tuple(dict.fromkeys((ctx.root_file, *(ctx.file_of(by_id[r]) for r in lost)))),
     )
-
-
-def _level(kind: str) -> int:
-    return {"allow": 1, "recommend": 2, "caution": 3, "contraindicate": 4}.get(kind, 0)

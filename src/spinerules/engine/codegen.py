@@ -17,11 +17,10 @@ from typing import Any
 
 import attrs
 
-from ..model.model import RESTRICTIVE, Fact, FactKind, Hierarchy, Model
+from ..model.model import BY_LEVEL, RESTRICTIVE, Fact, FactKind, Hierarchy, Model, Verdict
 from ..model.profile import Normal
 from .index import Cond, Leaf, Tree, build
-from .logic import Atom, Junction, Lowered, lower, slots_of
-from .result import Verdict
+from .logic import COMPARISONS, Atom, Junction, Lowered, lower, slots_of
 
 __all__ = ["Program", "compile_model"]
 
@@ -197,7 +196,6 @@ def compile_model(model: Model) -> Program:
 
 # ---- code generation ----------------------------------------------------------------------
 
-_COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
 class _Generator:
@@ -233,9 +231,10 @@ class _Generator:
 
     def atom(self, atom: Atom, s: str) -> str:
         op = atom.op
-        if op in _COMPARE:
+        comparison = COMPARISONS.get(op)
+        if comparison is not None:
             assert isinstance(atom.arg, str | int)
-            return f"({s} {_COMPARE[op]} {atom.arg!r})"
+            return f"({s} {comparison.python} {atom.arg!r})"
         if op == "true":
             return f"({s} is True)"
         if op == "in":
@@ -352,13 +351,7 @@ class _Generator:
         code = "\n".join(self.lines) + "\n"
         namespace: dict[str, Any] = {
             "__builtins__": {},
-            "_V": (
-                Verdict.UNASSESSED,
-                Verdict.ALLOWED,
-                Verdict.RECOMMENDED,
-                Verdict.CAUTION,
-                Verdict.CONTRAINDICATED,
-            ),
+            "_V": BY_LEVEL,
             "_bad": _BadInput,
             "_frozenset": frozenset,
             "_str": str,

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from .logic import Atom, Junction, Lowered, atom2
+from .logic import Atom, Junction, Lowered, holds
 
 __all__ = ["Branch", "Leaf", "Tree", "build", "specialize"]
 
@@ -26,7 +26,7 @@ def specialize(cond: Lowered, slot: int, value: object) -> Cond:
     """`cond` with `slot` known to hold `value` (a complete-profile value), simplified. A part
     that does not read the slot is kept as it is (the same object)."""
     if isinstance(cond, Atom):
-        return atom2(cond, value) if cond.slot == slot else cond  # type: ignore[arg-type]
+        return holds(cond, value) if cond.slot == slot else cond  # type: ignore[arg-type]
     if cond.op == "not":
         inner = specialize(cond.parts[0], slot, value)
         if inner is cond.parts[0]:
@@ -40,7 +40,7 @@ def specialize(cond: Lowered, slot: int, value: object) -> Cond:
             if part.slot != slot:
                 parts.append(part)
                 continue
-            got: Cond = atom2(part, value)  # type: ignore[arg-type]
+            got: Cond = holds(part, value)  # type: ignore[arg-type]
         else:
             got = specialize(part, slot, value)
         if isinstance(got, bool):
@@ -102,7 +102,7 @@ def _allowed(
 @functools.lru_cache(maxsize=65536)
 def _atom_allowed(atom: Atom, domain: tuple[object, ...]) -> frozenset[object]:
     """The values of the atom's slot for which the atom holds (it depends on nothing else).
-    The usual tests are spelled out as `atom2` makes them, without a call per value (a keyed
+    The usual tests are spelled out as `holds` makes them, without a call per value (a keyed
     rule base has enums of hundreds of values)."""
     op, arg = atom.op, atom.arg
     if op == "eq":
@@ -113,7 +113,7 @@ def _atom_allowed(atom: Atom, domain: tuple[object, ...]) -> frozenset[object]:
         return frozenset([v for v in domain if v in arg])  # type: ignore[operator]
     if op == "nin":
         return frozenset([v for v in domain if v not in arg])  # type: ignore[operator]
-    return frozenset([v for v in domain if atom2(atom, v)])  # type: ignore[arg-type]
+    return frozenset([v for v in domain if holds(atom, v)])  # type: ignore[arg-type]
 
 
 #: id(condition) -> (the condition, its `_allowed`)

@@ -7,7 +7,9 @@ unknown); the compiler's generated two-valued code must agree with it on complet
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
@@ -16,7 +18,17 @@ from ..model.profile import Normal
 from ..syntax import nodes as n
 from ..syntax.unparse import condition_text
 
-__all__ = ["Atom", "Junction", "Lowered", "kleene", "lower", "slots_of"]
+__all__ = [
+    "COMPARISONS",
+    "Atom",
+    "Comparison",
+    "Junction",
+    "Lowered",
+    "holds",
+    "kleene",
+    "lower",
+    "slots_of",
+]
 
 
 @attrs.frozen
@@ -39,7 +51,31 @@ class Junction:
 
 Lowered = Atom | Junction
 
-_FLIP = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "=": "eq", "!=": "ne"}
+
+@attrs.frozen
+class Comparison:
+    """A comparison operator: its name in lowered conditions, how a rules file writes it, how
+    Python writes it (for generated code), and the function (also applied to z3 terms)."""
+
+    name: str
+    written: str
+    python: str
+    apply: Callable[[Any, Any], Any]
+
+
+#: the comparison operators, by name: the one place they are defined
+COMPARISONS: Mapping[str, Comparison] = {
+    c.name: c
+    for c in (
+        Comparison("eq", "=", "==", operator.eq),
+        Comparison("ne", "!=", "!=", operator.ne),
+        Comparison("lt", "<", "<", operator.lt),
+        Comparison("le", "<=", "<=", operator.le),
+        Comparison("gt", ">", ">", operator.gt),
+        Comparison("ge", ">=", ">=", operator.ge),
+    )
+}
+_BY_WRITTEN = {c.written: c.name for c in COMPARISONS.values()}
 
 
 def lower(cond: n.Condition, facts: Mapping[str, Fact], slot_of: Mapping[str, int]) -> Lowered:
@@ -60,7 +96,7 @@ def lower(cond: n.Condition, facts: Mapping[str, Fact], slot_of: Mapping[str, in
         return lit.value
 
     if isinstance(cond, n.Compare):
-        return Atom(_FLIP[cond.op], slot, val(cond.value), text)
+        return Atom(_BY_WRITTEN[cond.op], slot, val(cond.value), text)
     if isinstance(cond, n.InSet):
         return Atom(
             "nin" if cond.negated else "in", slot, frozenset(val(v) for v in cond.values), text
@@ -82,17 +118,16 @@ def slots_of(cond: Lowered) -> tuple[int, ...]:
     return tuple(dict.fromkeys(s for p in cond.parts for s in slots_of(p)))
 
 
-def atom2(atom: Atom, value: Normal) -> bool:
+def holds(atom: Atom, value: Normal) -> bool:
     """An atom on a known value."""
     op, arg = atom.op, atom.arg
+    comparison = COMPARISONS.get(op)
+    if comparison is not None:
+        return bool(comparison.apply(value, arg))
     if op == "known":
         return True
     if op == "unknown":
         return False
-    if op == "eq":
-        return value == arg
-    if op == "ne":
-        return value != arg
     if op == "true":
         return value is True
     if op == "in":
@@ -103,16 +138,8 @@ def atom2(atom: Atom, value: Normal) -> bool:
         return arg in value  # type: ignore[operator]
     if op == "any":
         return not arg.isdisjoint(value)  # type: ignore[attr-defined]
-    if op == "all":
-        return arg <= value  # type: ignore[operator]
-    assert isinstance(value, int) and isinstance(arg, int)
-    if op == "lt":
-        return value < arg
-    if op == "le":
-        return value <= arg
-    if op == "gt":
-        return value > arg
-    return value >= arg
+    assert op == "all", op
+    return arg <= value  # type: ignore[operator]
 
 
 def kleene(cond: Lowered, values: Sequence[Normal]) -> bool | None:
@@ -125,7 +152,7 @@ def kleene(cond: Lowered, values: Sequence[Normal]) -> bool | None:
             if cond.op == "unknown":
                 return True
             return None
-        return atom2(cond, value)
+        return holds(cond, value)
     if cond.op == "not":
         inner = kleene(cond.parts[0], values)
         return None if inner is None else not inner

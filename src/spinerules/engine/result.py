@@ -7,13 +7,12 @@ pending rules, so screening that only asks for verdicts does not pay for them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
-from ..model.model import RESTRICTIVE, ActionKind, Rule
+from ..model.model import BY_LEVEL, RESTRICTIVE, ActionKind, Rule, Verdict
 from .logic import kleene
 
 if TYPE_CHECKING:
@@ -32,39 +31,6 @@ __all__ = [
     "Result",
     "Verdict",
 ]
-
-
-class Verdict(StrEnum):
-    """A technique's verdict; compare with `Verdict.CONTRAINDICATED` or the plain string."""
-
-    CONTRAINDICATED = "contraindicated"
-    CAUTION = "caution"
-    RECOMMENDED = "recommended"
-    ALLOWED = "allowed"
-    UNASSESSED = "unassessed"
-    UNDETERMINED = "undetermined"
-
-    def __str__(self) -> str:
-        return self.value
-
-    @property
-    def level(self) -> int:
-        """How restrictive: 4 contraindicated ... 0 unassessed; undetermined is -1."""
-        return _LEVEL_OF[self]
-
-
-_BY_LEVEL = (
-    Verdict.UNASSESSED,
-    Verdict.ALLOWED,
-    Verdict.RECOMMENDED,
-    Verdict.CAUTION,
-    Verdict.CONTRAINDICATED,
-)
-_LEVEL_OF = {v: i for i, v in enumerate(_BY_LEVEL)} | {Verdict.UNDETERMINED: -1}
-
-
-def verdict_of(level: int) -> Verdict:
-    return _BY_LEVEL[level]
 
 
 @attrs.frozen
@@ -291,11 +257,11 @@ def _assess(
     if pending:
         waiting = tuple([e[1] for e in pending if e[0] > lo])
         hi = max(lo, *[e[0] for e in pending])
-    floor = _BY_LEVEL[lo]
+    floor = BY_LEVEL[lo]
     verdict = Verdict.UNDETERMINED if hi > lo else floor
     return _new(
         Assessment,
-        (technique, site, verdict, floor, _BY_LEVEL[hi], reasons, every, waiting, overridden),
+        (technique, site, verdict, floor, BY_LEVEL[hi], reasons, every, waiting, overridden),
     )
 
 
@@ -440,13 +406,13 @@ class Result:
     def verdict(self, technique: str, at: str | None = None) -> Verdict:
         """The technique's verdict; with `at`, counting actions at that site and its ancestors."""
         lo, hi = self._floor_ceiling(self._t(technique), at)
-        return Verdict.UNDETERMINED if hi > lo else _BY_LEVEL[lo]
+        return Verdict.UNDETERMINED if hi > lo else BY_LEVEL[lo]
 
     def verdicts(self) -> dict[str, Verdict]:
         """Every technique's verdict (no site), in declaration order."""
         floor, ceiling = self._levels
         return {
-            name: Verdict.UNDETERMINED if ceiling[i] > floor[i] else _BY_LEVEL[floor[i]]
+            name: Verdict.UNDETERMINED if ceiling[i] > floor[i] else BY_LEVEL[floor[i]]
             for i, name in enumerate(self._kb.program.techniques)
         }
 

@@ -17,8 +17,9 @@ from ..syntax.source import Span
 from ..syntax.unparse import quote
 
 __all__ = [
+    "BY_LEVEL",
     "RESTRICTIVE",
-    "VERDICT_LEVEL",
+    "VERDICT_OF",
     "Action",
     "ActionKind",
     "Cite",
@@ -30,6 +31,7 @@ __all__ = [
     "Rule",
     "RulesWarning",
     "RulesetInfo",
+    "Verdict",
 ]
 
 
@@ -52,15 +54,51 @@ class ActionKind(StrEnum):
     DOUBT = "doubt"
 
 
-#: Verdict levels from this one up are restrictive (caution, contraindicate); below, permissive.
-RESTRICTIVE = 3
+class Verdict(StrEnum):
+    """A technique's verdict; compare with `Verdict.CONTRAINDICATED` or the plain string.
 
-#: How restrictive each verdict action is; higher wins.
-VERDICT_LEVEL: Mapping[ActionKind, int] = {
-    ActionKind.ALLOW: 1,
-    ActionKind.RECOMMEND: 2,
-    ActionKind.CAUTION: 3,
-    ActionKind.CONTRAINDICATE: 4,
+    The order of the verdicts is written here once: `level`, most restrictive highest."""
+
+    CONTRAINDICATED = "contraindicated"
+    CAUTION = "caution"
+    RECOMMENDED = "recommended"
+    ALLOWED = "allowed"
+    UNASSESSED = "unassessed"
+    UNDETERMINED = "undetermined"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def level(self) -> int:
+        """How restrictive: 4 contraindicated ... 0 unassessed; undetermined is -1."""
+        return _LEVEL_OF[self]
+
+    @staticmethod
+    def of_level(level: int) -> Verdict:
+        """The verdict of a level (0 unassessed ... 4 contraindicated)."""
+        return BY_LEVEL[level]
+
+
+#: the decided verdicts by level, least restrictive first
+BY_LEVEL = (
+    Verdict.UNASSESSED,
+    Verdict.ALLOWED,
+    Verdict.RECOMMENDED,
+    Verdict.CAUTION,
+    Verdict.CONTRAINDICATED,
+)
+_LEVEL_OF = {v: i for i, v in enumerate(BY_LEVEL)} | {Verdict.UNDETERMINED: -1}
+
+#: Verdict levels from this one up are restrictive (caution, contraindicate); below, permissive.
+RESTRICTIVE = Verdict.CAUTION.level
+
+#: The verdict each verdict action gives.
+VERDICT_OF: Mapping[ActionKind, Verdict] = {
+    ActionKind.ALLOW: Verdict.ALLOWED,
+    ActionKind.RECOMMEND: Verdict.RECOMMENDED,
+    ActionKind.CAUTION: Verdict.CAUTION,
+    ActionKind.CONTRAINDICATE: Verdict.CONTRAINDICATED,
 }
 
 
@@ -275,7 +313,8 @@ class Action:
     @property
     def level(self) -> int:
         """How restrictive a verdict action is (0 for the other kinds)."""
-        return VERDICT_LEVEL.get(self.kind, 0)
+        verdict = VERDICT_OF.get(self.kind)
+        return verdict.level if verdict is not None else 0
 
     @property
     def permissive(self) -> bool:

@@ -275,3 +275,14 @@ def test_compiling_leaves_the_garbage_collector_as_it_found_it(
             gc.enable()
         else:
             gc.disable()
+
+
+def test_a_reason_shows_its_action_as_written_with_its_escapes() -> None:
+    text = (
+        "fact f: bool\ntechnique t\n"
+        'if f then advise "say \\"hi\\" \\\\ now", refer urgent "a \\"b\\""\n'
+    )
+    res = spinerules.compile_text(text).evaluate({"f": True})
+    assert res.advice[0].reason.action == 'advise "say \\"hi\\" \\\\ now"'
+    assert res.referrals[0].reason.action == 'refer urgent "a \\"b\\""'
+    assert res.advice[0].text == 'say "hi" \\ now'

@@ -47,8 +47,9 @@ from .model.load import read_source, shipped_names, shipped_path
 from .model.model import Rule, RulesWarning, Verdict
 from .model.profile import Normal, normalize, parse_value
 from .suggest import did_you_mean
-from .syntax.format import FormatError, cond_text, format_text
+from .syntax.format import FormatError, format_text
 from .syntax.source import Source, Span
+from .syntax.unparse import condition_text
 
 __all__ = ["SUBCOMMANDS", "Out", "Subcommand", "arg", "main", "subcommand"]
 
@@ -1045,7 +1046,7 @@ def cmd_explain(args: argparse.Namespace, out: Out) -> int:
         out.line()
         label = out.style(t.status.ljust(width), *status_style[t.status])
         out.line(f"{label}  {out.style(t.rule.id, 'bold')}  {_rule_location(t.rule)}")
-        out.line(out.style(f"{' ' * (width + 2)}if {cond_text(t.rule.condition)}", "dim"))
+        out.line(out.style(f"{' ' * (width + 2)}if {condition_text(t.rule.condition)}", "dim"))
         atoms = [(atom.text, value, names[atom.slot]) for atom, value in t.decided_by]
         wide = max((len(text) for text, _, _ in atoms), default=0)
         for text, value, fact in atoms:

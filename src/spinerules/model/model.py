@@ -14,7 +14,7 @@ import attrs
 
 from ..syntax.nodes import Condition, TestNode
 from ..syntax.source import Span
-from ..syntax.unparse import quote
+from ..syntax.unparse import advise_text, refer_text, require_text, verdict_text
 
 __all__ = [
     "BY_LEVEL",
@@ -322,18 +322,20 @@ class Action:
         return 0 < self.level < RESTRICTIVE
 
     def describe(self) -> str:
-        """The action as it would be written."""
+        """The action as it would be written (a verdict action without its note, a requirement
+        without its text), through the one printer of `syntax/unparse.py`."""
         if self.kind is ActionKind.REFER:
-            assert self.note is not None
-            return f"refer {self.urgency} {quote(self.note)}"
+            assert self.urgency is not None and self.note is not None
+            return refer_text(self.urgency, self.note)
         if self.kind is ActionKind.REQUIRE:
-            return f"require {self.requirement}"
+            assert self.requirement is not None
+            return require_text(self.requirement, None)
         if self.kind is ActionKind.ADVISE:
             assert self.note is not None
-            topic = f"{self.topic} " if self.topic else ""
-            return f"advise {topic}{quote(self.note)}"
-        text = f"{self.kind.value} {self.technique}"
-        return text + (f" at {self.site}" if self.site else "")
+            return advise_text(self.topic, self.note)
+        assert self.technique is not None
+        sites = [self.site] if self.site else []
+        return verdict_text(self.kind.value, [self.technique], sites, None)
 
 
 @attrs.frozen

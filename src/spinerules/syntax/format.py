@@ -82,28 +82,12 @@ def expectation_text(exp: n.Expectation) -> str:
 _PRECEDENCE = {n.Or: 1, n.And: 2, n.Not: 3}
 
 
-def cond_text(cond: n.Condition, parent: int = 0) -> str:
-    """`unparse.condition_text`, except that a junction nested in one of its own kind keeps its
-    parentheses: `a or (b or c)` is a different syntax tree from `a or b or c`."""
-    if isinstance(cond, n.And | n.Or):
-        mine = _PRECEDENCE[type(cond)]
-        word = " and " if isinstance(cond, n.And) else " or "
-        text = word.join(
-            cond_text(op, mine + 1 if type(op) is type(cond) else mine) for op in cond.operands
-        )
-        return f"({text})" if mine < parent else text
-    if isinstance(cond, n.Not):
-        text = "not " + cond_text(cond.operand, 3)
-        return text
-    return condition_text(cond, parent)
-
-
 def _lay(cond: n.Condition, col: int, parent: int, anchor: int) -> list[tuple[str, int]]:
     """A condition laid out from column `col`: on one line if it fits, else broken before its
     `and`s or `or`s (as many operands on a line as fit), continuations starting under the first
     operand. The first line's text starts at `col`; later lines carry their own indentation.
     Each line comes with the source line it starts at (`anchor` for the first)."""
-    flat = cond_text(cond, parent)
+    flat = condition_text(cond, parent)
     if col + len(flat) <= WIDTH:
         return [(flat, anchor)]
     if isinstance(cond, n.Not):
@@ -121,7 +105,7 @@ def _lay(cond: n.Condition, col: int, parent: int, anchor: int) -> list[tuple[st
         if not lines:
             lines = _lay(op, start, level, anchor)
             continue
-        piece = f" {word} {cond_text(op, level)}"
+        piece = f" {word} {condition_text(op, level)}"
         end = start + len(lines[0][0]) if len(lines) == 1 else len(lines[-1][0])
         if end + len(piece) <= WIDTH:
             lines[-1] = (lines[-1][0] + piece, lines[-1][1])
@@ -267,7 +251,7 @@ def _header(stmt: n.Statement) -> str:
 
 def _rule(rule: n.RuleNode) -> list[_Line]:
     words = _keyword_lines(rule.span)
-    cond = cond_text(rule.condition)
+    cond = condition_text(rule.condition)
     actions = [action_text(a) for a in rule.actions]
     start = rule.span.line
     one = f"if {cond} then {', '.join(actions)}"

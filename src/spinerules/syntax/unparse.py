@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from . import nodes as n
 
-__all__ = ["action_text", "condition_text", "literal_text", "quote", "rule_body_text"]
+__all__ = [
+    "action_text",
+    "advise_text",
+    "condition_text",
+    "literal_text",
+    "quote",
+    "refer_text",
+    "require_text",
+    "rule_body_text",
+    "verdict_text",
+]
 
 _PRECEDENCE = {n.Or: 1, n.And: 2, n.Not: 3}
 
@@ -29,12 +39,16 @@ def _set_text(values: tuple[n.Literal, ...]) -> str:
 
 
 def condition_text(cond: n.Condition, parent: int = 0) -> str:
-    """The condition in canonical form, with parentheses only where precedence needs them."""
+    """The condition in canonical form, with parentheses only where they are needed: where
+    precedence asks for them, and around a junction nested in one of its own kind (`a or (b or
+    c)` is not the same tree as `a or b or c`, and the text must read back as the same tree)."""
     mine = _PRECEDENCE.get(type(cond), 4)
-    if isinstance(cond, n.Or):
-        text = " or ".join(condition_text(op, mine) for op in cond.operands)
-    elif isinstance(cond, n.And):
-        text = " and ".join(condition_text(op, mine) for op in cond.operands)
+    if isinstance(cond, n.And | n.Or):
+        word = " or " if isinstance(cond, n.Or) else " and "
+        text = word.join(
+            condition_text(op, mine + 1 if type(op) is type(cond) else mine)
+            for op in cond.operands
+        )
     elif isinstance(cond, n.Not):
         text = "not " + condition_text(cond.operand, mine)
     elif isinstance(cond, n.Compare):
@@ -57,28 +71,46 @@ def condition_text(cond: n.Condition, parent: int = 0) -> str:
     return f"({text})" if mine < parent else text
 
 
-def _names(idents: tuple[n.Ident, ...]) -> str:
-    if len(idents) == 1:
-        return idents[0].name
-    return "{" + ", ".join(i.name for i in idents) + "}"
+def _listed(names: list[str]) -> str:
+    if len(names) == 1:
+        return names[0]
+    return "{" + ", ".join(names) + "}"
 
 
 def action_text(action: n.Action) -> str:
+    """An action node as written."""
     if isinstance(action, n.VerdictAction):
-        text = f"{action.verb} {_names(action.techniques)}"
-        if action.sites:
-            text += f" at {_names(action.sites)}"
-        if action.note is not None:
-            text += f" {quote(action.note)}"
-        return text
-    if isinstance(action, n.Refer):
-        return f"refer {action.urgency} {quote(action.to)}"
-    if isinstance(action, n.Require):
-        return f"require {action.name.name}" + (
-            f" {quote(action.text)}" if action.text is not None else ""
+        return verdict_text(
+            action.verb,
+            [t.name for t in action.techniques],
+            [s.name for s in action.sites],
+            action.note,
         )
-    topic = f"{action.topic.name} " if action.topic is not None else ""
-    return f"advise {topic}{quote(action.text)}"
+    if isinstance(action, n.Refer):
+        return refer_text(action.urgency, action.to)
+    if isinstance(action, n.Require):
+        return require_text(action.name.name, action.text)
+    return advise_text(action.topic.name if action.topic is not None else None, action.text)
+
+
+def verdict_text(verb: str, techniques: list[str], sites: list[str], note: str | None) -> str:
+    """`VERB T [at SITE] ["note"]`, `{a, b}` for several names."""
+    text = f"{verb} {_listed(techniques)}"
+    if sites:
+        text += f" at {_listed(sites)}"
+    return text + (f" {quote(note)}" if note is not None else "")
+
+
+def refer_text(urgency: str, to: str) -> str:
+    return f"refer {urgency} {quote(to)}"
+
+
+def require_text(name: str, text: str | None) -> str:
+    return f"require {name}" + (f" {quote(text)}" if text is not None else "")
+
+
+def advise_text(topic: str | None, text: str) -> str:
+    return "advise " + (f"{topic} " if topic is not None else "") + quote(text)
 
 
 def rule_body_text(rule: n.RuleNode) -> str:

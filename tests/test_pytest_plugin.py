@@ -109,9 +109,9 @@ def test_a_file_with_errors_is_one_failing_item_showing_them(project: pytest.Pyt
     result.stdout.fnmatch_lines(
         [
             "*broken.rules:3:17: error: `acutte` is not a value of `phase`",
-            "  given phase = acutte",
-            "*^^^^^^",
-            "  hint: did you mean `acute`?",
+            " 3 |   given phase = acutte",
+            "   |                 ^^^^^^",
+            "   = hint: did you mean `acute`?",
             "1 error(s): no test run",
         ]
     )

@@ -39,6 +39,7 @@ import attrs
 
 from . import __version__, filetests
 from .api import load, load_all, rulesets
+from .diagnostics import Diagnostic, display, shown_file
 from .engine.kb import KnowledgeBase
 from .engine.logic import Atom, Lowered, kleene, lower
 from .engine.result import Result
@@ -237,16 +238,6 @@ def _looks_like_path(text: str) -> bool:
     return "/" in text or os.sep in text or text.endswith(".rules") or text in (".", "..")
 
 
-def _display(path: Path) -> str:
-    """A path as the user gave it, or relative to the working directory when inside it."""
-    if not path.is_absolute():
-        return str(path)
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def rules_files(targets: Sequence[str], shipped: bool = True) -> list[Path]:
     """Files named by the arguments: files, folders (every .rules file below, sorted) and, when
     `shipped`, the names of shipped rulesets or `all`. Each file once, in argument order."""
@@ -271,7 +262,7 @@ def rules_files(targets: Sequence[str], shipped: bool = True) -> list[Path]:
                 shipped_file = shipped_path(name)
                 assert shipped_file is not None
                 where = shipped_file.resolve()
-                found.setdefault(where, Path(_display(where)))
+                found.setdefault(where, Path(display(where)))
         else:
             hint = did_you_mean(target, ["all", *shipped_names()]) if shipped else None
             raise UsageError(f"no file or folder `{target}`" + (f" ({hint})" if hint else ""))
@@ -378,88 +369,12 @@ def profile(kb: KnowledgeBase, args: argparse.Namespace) -> dict[str, Any]:
 # ---- diagnostics --------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class Diagnostic:
-    severity: str  # "error" | "warning"
-    code: str
-    message: str
-    hint: str | None
-    span: Span
-
-    @property
-    def file(self) -> str:
-        """The file as the user can open it: relative to the working directory when inside it;
-        a shipped ruleset by its name unless its file is inside the working directory."""
-        source = self.span.source
-        if source.path is None:
-            return source.name
-        shown = _display(source.path)
-        if Path(source.name).is_absolute():
-            return shown
-        if not _looks_like_path(source.name) and not Path(shown).is_absolute():
-            return shown  # a shipped ruleset, in a checkout: rulesets/NAME.rules
-        return source.name
-
-    def key(self) -> tuple[str, int, int, str, str]:
-        source = self.span.source
-        where = str(source.path) if source.path is not None else source.name
-        return (where, self.span.line, self.span.column, self.code, self.message)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "line": self.span.line,
-            "column": self.span.column,
-            "end_line": self.span.end_line,
-            "end_column": self.span.end_column,
-            "severity": self.severity,
-            "code": self.code,
-            "message": self.message,
-            "hint": self.hint,
-            "source_line": self.span.source.line(self.span.line),
-        }
-
-    def render(self, out: Out) -> str:
-        colour = "red" if self.severity == "error" else "yellow"
-        head = (
-            out.style(f"{self.file}:{self.span.line}:{self.span.column}:", "bold")
-            + " "
-            + out.style(f"{self.severity}:", "bold", colour)
-            + " "
-            + self.message
-        )
-        text, caret = self.span.snippet().split("\n", 1)
-        pad = caret[: len(caret) - len(caret.lstrip())]
-        number = str(self.span.line)
-        gutter = " " * len(number)
-        lines = [head]
-        if self.span.source.text:  # a file that could not be read has no line to show
-            lines += [
-                f" {out.style(number, 'blue')} {out.style('|', 'blue')} {text}".rstrip(),
-                f" {gutter} {out.style('|', 'blue')} {pad}"
-                + out.style(caret.lstrip(), "bold", colour),
-            ]
-        if self.hint:
-            lines.append(f" {gutter} {out.style('= hint:', 'bold', 'cyan')} {self.hint}")
-        return "\n".join(lines)
-
-
-def _here(text: str | None) -> str | None:
-    """Paths inside the working directory, in a message or hint, shown relative to it."""
-    if text is None:
-        return None
-    return text.replace(f"{Path.cwd()}{os.sep}", "")
-
-
 def _from_error(error: RulesError) -> Diagnostic:
-    return Diagnostic(
-        "error", error.code, _here(error.message) or "", _here(error.hint), error.span
-    )
+    return error.diagnostic()
 
 
 def _from_warning(warning: RulesWarning) -> Diagnostic:
-    message = _here(warning.message) or ""
-    return Diagnostic("warning", warning.code, message, _here(warning.hint), warning.span)
+    return warning.diagnostic()
 
 
 def diagnose(files: Iterable[Path]) -> list[Diagnostic]:
@@ -563,7 +478,7 @@ def cmd_check(args: argparse.Namespace, out: Out) -> int:
         out.line(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         for d in found:
-            out.line(d.render(out))
+            out.line(d.render(out.style))
             out.line()
         what = f"{len(files)} file" + ("s" if len(files) != 1 else "")
         if not found:
@@ -599,7 +514,7 @@ def cmd_fmt(args: argparse.Namespace, out: Out) -> int:
             result = format_text(text, "<stdin>")
         except RulesError as exc:
             for error in exc.errors:
-                out.err.write(_from_error(error).render(out) + "\n")
+                out.err.write(_from_error(error).render(out.style) + "\n")
             return 1
         if args.check or args.diff:
             _show_diff(out, text, result, "<stdin>", args.diff)
@@ -614,12 +529,12 @@ def cmd_fmt(args: argparse.Namespace, out: Out) -> int:
             result = format_text(text, str(file))
         except (OSError, UnicodeDecodeError) as exc:
             failed += 1
-            out.line(_from_error(filetests.unreadable(file, exc)).render(out))
+            out.line(_from_error(filetests.unreadable(file, exc)).render(out.style))
             continue
         except RulesError as exc:
             failed += 1
             for error in exc.errors:
-                out.line(_from_error(error).render(out))
+                out.line(_from_error(error).render(out.style))
             continue
         except FormatError as exc:
             failed += 1
@@ -706,7 +621,7 @@ def cmd_test(args: argparse.Namespace, out: Out) -> int:
         if run.error is not None:
             broken += 1
             for error in run.error.errors:
-                out.line(_from_error(error).render(out))
+                out.line(_from_error(error).render(out.style))
             out.line(out.style(f"{run.path}: not run, the file has errors", "bold", "red"))
             out.line()
             continue
@@ -761,8 +676,7 @@ def cmd_test(args: argparse.Namespace, out: Out) -> int:
 def _rule_location(rule: Rule) -> str:
     if rule.span is None:
         return rule.ruleset
-    diag = Diagnostic("", "", "", None, rule.span)
-    return f"{diag.file}:{rule.span.line}"
+    return f"{shown_file(rule.span.source)}:{rule.span.line}"
 
 
 # ---- query --------------------------------------------------------------------------------------
@@ -1161,7 +1075,7 @@ def main(
         return 2
     except RulesError as exc:  # a knowledge base that does not load (query, explain)
         for error in exc.errors:
-            stderr.write(_from_error(error).render(out) + "\n")
+            stderr.write(_from_error(error).render(out.style) + "\n")
         stderr.write(
             out.style(f"{_plural(len(exc.errors), 'error')}; nothing was evaluated", "bold", "red")
             + "\n"

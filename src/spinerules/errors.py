@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .diagnostics import Diagnostic
     from .syntax.source import Span
 
 __all__ = [
@@ -80,14 +81,14 @@ class RulesError(SpinerulesError):
         """Every mistake this error stands for (just itself for a single one)."""
         return (self,)
 
+    def diagnostic(self) -> Diagnostic:
+        from .diagnostics import Diagnostic
+
+        return Diagnostic("error", self.code, self.message, self.span, self.hint)
+
     def render(self) -> str:
         """``file:line:col: error: message``, the source line, a caret, and the hint."""
-        text = f"{self.span.location()}: error: {self.message}"
-        if self.span.source.text:  # a file that could not be read has no line to show
-            text += f"\n{self.span.snippet()}"
-        if self.hint:
-            text += f"\n  hint: {self.hint}"
-        return text
+        return self.diagnostic().render()
 
 
 class RulesSyntaxError(RulesError):

@@ -201,7 +201,7 @@ def worsening_facts(
                     code=Code.BAD_DIRECTIVE,
                     subjects=(d.where,),
                     message=f"cannot apply `{d.verb} {name}`: {problem}",
-                    locations=(d.where,),
+                    spans=(d.span,) if d.span is not None else (),
                     files=(d.file,),
                 )
             )

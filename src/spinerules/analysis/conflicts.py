@@ -18,7 +18,7 @@ from __future__ import annotations
 from ..engine.result import Result
 from .context import Context, RuleInfo, VAction
 from .encode import Patient
-from .findings import Citation, Code, Finding, Witness
+from .findings import Citation, Code, Finding, Witness, spans_of
 from .recheck import confirm, fired_ids
 
 __all__ = ["check_conflicts"]
@@ -124,7 +124,7 @@ def check_conflicts(ctx: Context) -> list[Finding]:
                 site=site,
                 witnesses=(Witness("fires both", patient),),
                 citations=tuple(_citations(restr) + _citations(perm)) if differ else (),
-                locations=(restr.rule.location, perm.rule.location),
+                spans=spans_of(restr.rule, perm.rule),
                 files=tuple(dict.fromkeys((ctx.file_of(r), ctx.file_of(p)))),
             )
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..syntax.unparse import condition_text
 from .context import Context
-from .findings import Code, Finding
+from .findings import Code, Finding, spans_of
 
 __all__ = ["check_dead"]
 
@@ -32,7 +32,7 @@ def check_dead(ctx: Context) -> list[Finding]:
                     f"`{condition_text(rule.condition)}`"
                 ),
                 rules=(rule.id,),
-                locations=(rule.location,),
+                spans=spans_of(rule),
                 files=(ctx.file_of(info.index),),
             )
         )

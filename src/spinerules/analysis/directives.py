@@ -30,7 +30,7 @@ from collections.abc import Iterable
 import attrs
 
 from ..syntax.comments import comments
-from ..syntax.source import Source
+from ..syntax.source import Source, Span
 from .findings import ACCEPTABLE, Code, Finding
 
 __all__ = ["Directive", "read_directives"]
@@ -52,6 +52,7 @@ class Directive:
     line: int
     text: str
     kb: str | None = None  # `in KB`: only in the analysis of this knowledge base
+    span: Span | None = attrs.field(default=None, eq=False, repr=False)  # the comment
 
     def applies_to(self, kb_name: str) -> bool:
         return self.kb is None or self.kb == kb_name
@@ -100,14 +101,19 @@ def read_directives(sources: Iterable[Source]) -> tuple[list[Directive], list[Fi
             line = comment.span.line
             where = f"{source.name}:{line}"
             try:
-                found.append(_parse(match.group(1), source.name, line, comment.text))
+                found.append(
+                    attrs.evolve(
+                        _parse(match.group(1), source.name, line, comment.text),
+                        span=comment.span,
+                    )
+                )
             except ValueError as exc:
                 bad.append(
                     Finding(
                         code=Code.BAD_DIRECTIVE,
                         subjects=(where,),
                         message=f"cannot read this directive: {exc}",
-                        locations=(comment.span.location(),),
+                        spans=(comment.span,),
                         files=(source.name,),
                     )
                 )

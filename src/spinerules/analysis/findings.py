@@ -9,7 +9,16 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Citation", "Code", "Finding", "Report", "Witness"]
+from ..diagnostics import Diagnostic, Style, plain, where
+from ..model.model import Rule
+from ..syntax.source import Span
+
+__all__ = ["Citation", "Code", "Finding", "Report", "Witness", "spans_of"]
+
+
+def spans_of(*rules: Rule) -> tuple[Span, ...]:
+    """Where the rules are, for a finding about them."""
+    return tuple(rule.span for rule in rules if rule.span is not None)
 
 
 class Code(StrEnum):
@@ -83,11 +92,16 @@ class Finding:
     fact: str | None = None
     witnesses: tuple[Witness, ...] = ()
     citations: tuple[Citation, ...] = ()
-    locations: tuple[str, ...] = ()
+    spans: tuple[Span, ...] = ()  # where: the rules (or declaration, or directive) involved
     files: tuple[str, ...] = ()
     within: tuple[str, ...] = ()  # the technique's ancestors: a directive naming one matches
     accepted: str | None = None  # the reason a file gave for accepting it
     accepted_at: str | None = None  # where that directive is
+
+    @property
+    def locations(self) -> tuple[str, ...]:
+        """`file:line:col` of each span, with the file as the user can open it."""
+        return tuple(where(span) for span in self.spans)
 
     @property
     def title(self) -> str:
@@ -111,9 +125,15 @@ class Finding:
             out["accepted"] = {"reason": self.accepted, "at": self.accepted_at}
         return out
 
-    def render(self) -> str:
-        where = self.locations[0] + ": " if self.locations else ""
-        lines = [f"{where}{self.code.value}: {self.message}"]
+    def render(self, style: Style = plain) -> str:
+        """The finding as a diagnostic (the first span, its source line and a caret), then the
+        other places, the witnesses, the citations and how to accept it."""
+        severity = "note" if self.accepted is not None else "error"
+        if self.spans:
+            first = Diagnostic(severity, self.code.value, self.message, self.spans[0])
+            lines = [first.render(style)]
+        else:
+            lines = [f"{severity}: {self.code.value}: {self.message}"]
         for loc in self.locations[1:]:
             lines.append(f"  see {loc}")
         for w in self.witnesses:

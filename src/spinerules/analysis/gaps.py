@@ -47,7 +47,7 @@ def check_gaps(ctx: Context) -> list[Finding]:
                 technique=tech,
                 within=node.ancestors,
                 witnesses=(Witness(f"no verdict for {tech}", patient),),
-                locations=(node.span.location(),) if node.span is not None else (),
+                spans=(node.span,) if node.span is not None else (),
                 files=(ctx.root_file,),
             )
         )

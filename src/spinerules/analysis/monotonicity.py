@@ -28,7 +28,7 @@ import z3  # type: ignore[import-untyped]
 from ..model.model import VERDICT_OF, ActionKind, FactKind, Verdict
 from .context import Context
 from .encode import Vars, to_profile
-from .findings import Code, Finding, Witness
+from .findings import Code, Finding, Witness, spans_of
 from .recheck import confirm, fired_ids, level
 
 __all__ = ["check_monotonicity"]
@@ -192,6 +192,6 @@ def _finding(
         fact=fact_name,
         within=ctx.kb.techniques[tech].ancestors,
         witnesses=(Witness("before", before), Witness("after (worse)", after)),
-        locations=tuple(ctx.rules[by_id[r]].rule.location for r in lost),
+        spans=spans_of(*(ctx.rules[by_id[r]].rule for r in lost)),
         files=tuple(dict.fromkeys((ctx.root_file, *(ctx.file_of(by_id[r]) for r in lost)))),
     )

@@ -11,7 +11,7 @@ not as redundant.
 from __future__ import annotations
 
 from .context import Context, RuleInfo
-from .findings import Code, Finding, Witness
+from .findings import Code, Finding, Witness, spans_of
 from .recheck import confirm, fired_ids
 
 __all__ = ["check_redundant"]
@@ -64,7 +64,7 @@ def check_redundant(ctx: Context) -> list[Finding]:
                     ),
                     rules=(a.id, b.id),
                     witnesses=(Witness("fires both", patient),),
-                    locations=(a.rule.location, b.rule.location),
+                    spans=spans_of(a.rule, b.rule),
                     files=tuple(dict.fromkeys((ctx.file_of(a.index), ctx.file_of(b.index)))),
                 )
             )

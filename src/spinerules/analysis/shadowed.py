@@ -12,7 +12,7 @@ a dead rule, not a shadowed one.
 from __future__ import annotations
 
 from .context import Context, VAction
-from .findings import Code, Finding, Witness
+from .findings import Code, Finding, Witness, spans_of
 from .recheck import confirm, fired_ids, level
 
 __all__ = ["check_shadowed"]
@@ -66,7 +66,7 @@ def check_shadowed(ctx: Context) -> list[Finding]:
                     technique=act.technique,
                     site=act.site,
                     witnesses=(Witness("fires it, overridden", patient),),
-                    locations=(info.rule.location,),
+                    spans=spans_of(info.rule),
                     files=(ctx.file_of(info.index),),
                 )
             )

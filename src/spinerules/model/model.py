@@ -12,6 +12,7 @@ from enum import StrEnum
 
 import attrs
 
+from ..diagnostics import Diagnostic
 from ..syntax.nodes import Condition, TestNode
 from ..syntax.source import Span
 from ..syntax.unparse import advise_text, refer_text, require_text, verdict_text
@@ -382,9 +383,11 @@ class RulesWarning:
     span: Span
     hint: str | None = None
 
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic("warning", self.code, self.message, self.span, self.hint)
+
     def render(self) -> str:
-        text = f"{self.span.location()}: warning: {self.message}\n{self.span.snippet()}"
-        return text + (f"\n  hint: {self.hint}" if self.hint else "")
+        return self.diagnostic().render()
 
 
 @attrs.frozen

@@ -2,7 +2,7 @@
 program in a subprocess (`python -m spinerules`, and once the installed console script).
 
 Expected verdicts follow from the rules in `BASE`/`MAIN` below and docs/semantics.md; expected
-messages from the checks in validate.py and parse.py, as the comments say.
+messages from the checks in model/validate.py and syntax/, as the comments say.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 
 import spinerules
 from spinerules import cli
+from spinerules.cli import registry
+from spinerules.engine.trace import trace
 
 BASE = """\
 fact condition: herniation | stenosis
@@ -498,9 +500,9 @@ def test_a_terminal_wraps_the_last_column_instead_of_cutting_it() -> None:
 def test_a_new_subcommand_is_one_function_and_one_registration(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(cli, "SUBCOMMANDS", dict(cli.SUBCOMMANDS))
+    monkeypatch.setattr(registry, "SUBCOMMANDS", dict(registry.SUBCOMMANDS))
 
-    @cli.subcommand("hello", cli.arg("who"), cli.FORMAT)
+    @cli.subcommand("hello", cli.arg("who"), registry.FORMAT)
     def cmd_hello(args: Any, out: cli.Out) -> int:
         """Say hello."""
         out.line(f"hello {args.who} ({args.format})")
@@ -571,7 +573,7 @@ def test_explain_status_agrees_with_the_engine(data: st.DataObject) -> None:
         else:
             profile[name] = data.draw(st.sampled_from(fact.domain()))
     res = kb.evaluate(profile)
-    _, traces = cli.trace(kb, profile)
+    _, traces = trace(kb, profile)
     fired = {r.id for r in res.fired}
     pending = {r.id for r in res.pending}
     for t in traces:

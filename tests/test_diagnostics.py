@@ -8,7 +8,7 @@ A case file holds the files to check and the exact expected output:
     --- check main.rules (exit 1)
     <expected standard output>
 
-The expected outputs were written by hand from the checks in parse.py and validate.py (the
+The expected outputs were written by hand from the checks in syntax/ and model/validate.py (the
 message, the line and column of the offending word, the hint); they are the documentation of
 what each mistake looks like. The case files are not named `.rules`, so the pytest plugin never
 collects them.
@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 import spinerules
 from spinerules import cli
+from spinerules.cli.inputs import diagnose
 from spinerules.errors import (
     DuplicateError,
     ImportCycleError,
@@ -106,7 +107,7 @@ def test_every_error_kind_has_a_golden_case() -> None:
         paths = [a for a in args if a in files]
         with pytest.MonkeyPatch.context() as patch, _folder(files) as folder:
             patch.chdir(folder)
-            for found in cli.diagnose([Path(p) for p in paths]):
+            for found in diagnose([Path(p) for p in paths]):
                 (seen if found.severity == "error" else warnings).add(found.code)
     assert kinds <= seen
     assert {"unused-fact", "unused-technique", "unused-site", "no-because", "no-cite"} <= warnings

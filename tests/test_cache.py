@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,35 @@ def test_a_corrupt_or_foreign_entry_is_ignored(cache_in: Path, tmp_path: Path) -
         os.chmod(entry, 0o666)  # writable by others: never read
         assert cache.lookup("anything") is None
         assert spinerules.load_path(main).evaluate({"f": True}).verdict("t") is Verdict.ALLOWED
+
+
+class _OldModel:
+    """A model as an earlier layout pickled it, from a module that no longer exists."""
+
+
+def test_an_entry_from_an_older_layout_is_ignored_and_rebuilt(
+    cache_in: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    main = write(
+        tmp_path / "main.rules", 'fact f: bool\ntechnique t\nif f then caution t because "x"\n'
+    )
+    spinerules.load_path(main)
+    (entry,) = cache_in.glob("*.pickle")
+    version, key, files, _ = pickle.loads(entry.read_bytes())
+    # the same version and files, but the model pickled as `spinerules.schema.Model` (the
+    # module that held Model before the package was laid out as its pipeline)
+    old = types.ModuleType("spinerules.schema")
+    _OldModel.__module__, _OldModel.__qualname__ = "spinerules.schema", "Model"
+    old.Model = _OldModel  # type: ignore[attr-defined]
+    with monkeypatch.context() as patch:
+        patch.setitem(sys.modules, "spinerules.schema", old)
+        entry.write_bytes(pickle.dumps((version, key, files, _OldModel())))
+    assert b"spinerules.schema" in entry.read_bytes()
+    assert cache.lookup(key) is None  # the class cannot be found: ignored, not an error
+    res = spinerules.load_path(main).evaluate({"f": True})
+    assert res.verdict("t") is Verdict.CAUTION
+    assert b"spinerules.schema" not in entry.read_bytes()  # rebuilt and written again
+    assert cache.lookup(key) is not None
 
 
 def test_the_cache_can_be_turned_off(

@@ -7,6 +7,7 @@ res.verdict("manual_pressure")      # Verdict.CONTRAINDICATED
 res.reasons("manual_pressure")      # the rules behind it, with their citations
 """
 
+from ._version import __version__
 from .api import compile_text, load, load_all, load_path, rulesets
 from .engine.kb import KnowledgeBase
 from .engine.result import (
@@ -35,8 +36,6 @@ from .errors import (
     UnknownNameError,
 )
 from .model.model import Verdict
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Advice",

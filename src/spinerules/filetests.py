@@ -12,7 +12,7 @@ what the engine said instead and why. Used by `spinerules test` and by the pytes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from .api import load_path
 from .engine.kb import KnowledgeBase
 from .engine.result import Result
 from .errors import FactError, RulesError
-from .model.model import Rule, Verdict
+from .model.model import VERDICT_OF, Rule, Verdict
 from .syntax import nodes as n
 from .syntax.format import expectation_text, given_text
 from .syntax.source import Source, Span
@@ -278,16 +278,9 @@ def _rule(res: Result, rule_id: str) -> Rule | None:
     return None if index is None else res.knowledge_base.rules[index]
 
 
-_WORDS: Mapping[str, str] = {
-    "contraindicate": "contraindicated",
-    "caution": "caution",
-    "recommend": "recommended",
-    "allow": "allowed",
-}
-
-
 def _verdict_word(kind: str) -> str:
-    return _WORDS.get(kind, kind)
+    verdict = next((v for k, v in VERDICT_OF.items() if k.value == kind), None)
+    return kind if verdict is None else verdict.value
 
 
 # ---- coverage ---------------------------------------------------------------------------------

@@ -220,7 +220,7 @@ def check_format_roundtrip(text: str, name: str = "<text>") -> None:
     """The formatter keeps a file's meaning and is idempotent: the formatted text compiles to
     the same facts, techniques, sites, rules (ids, conditions, actions) and tests, and
     formatting it again changes nothing."""
-    from . import compile_text
+    from .api import compile_text
     from .syntax.format import format_text
     from .syntax.unparse import condition_text
 

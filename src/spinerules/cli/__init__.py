@@ -32,7 +32,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from .. import __version__
+from .._version import __version__
 from ..errors import RulesError
 from . import registry
 from .output import Out, plural

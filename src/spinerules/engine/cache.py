@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .._resources import grammar_path
+from .._version import __version__
 from ..model.model import Model
 
 __all__ = ["cache_dir", "lookup", "store"]
@@ -63,8 +64,6 @@ _BUILDERS = ("syntax", "model")
 def _version() -> str:
     """The version, the grammar and the code of every stage that builds a model: a model built
     by other code (an edited checkout, say) is not reused."""
-    from .. import __version__
-
     package = Path(__file__).resolve().parent.parent
     files = [package / "errors.py"]
     files += sorted(p for stage in _BUILDERS for p in (package / stage).glob("*.py"))

@@ -197,7 +197,6 @@ def compile_model(model: Model) -> Program:
 # ---- code generation ----------------------------------------------------------------------
 
 
-
 class _Generator:
     def __init__(self, model: Model, slots: tuple[str, ...], techniques: tuple[str, ...]) -> None:
         self.model = model

@@ -175,9 +175,7 @@ class KnowledgeBase:
     def explain_table(self) -> tuple[Entry, ...]:
         """Per entry number of the program (a verdict action of a rule): its level and reason,
         built on the first explanation asked for."""
-        return tuple(
-            (level, self.reason(r, a)) for r, _, _, level, a in self._program.entries
-        )
+        return tuple((level, self.reason(r, a)) for r, _, _, level, a in self._program.entries)
 
     @cached_property
     def blank_assessments(self) -> dict[str, Assessment]:

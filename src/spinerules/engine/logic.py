@@ -7,15 +7,14 @@ unknown); the compiler's generated two-valued code must agree with it on complet
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import attrs
 
 from ..model.model import Fact, FactKind
 from ..model.profile import Normal
 from ..syntax import nodes as n
+from ..syntax.operators import BY_WRITTEN, COMPARISONS, Comparison
 from ..syntax.unparse import condition_text
 
 __all__ = [
@@ -52,32 +51,6 @@ class Junction:
 Lowered = Atom | Junction
 
 
-@attrs.frozen
-class Comparison:
-    """A comparison operator: its name in lowered conditions, how a rules file writes it, how
-    Python writes it (for generated code), and the function (also applied to z3 terms)."""
-
-    name: str
-    written: str
-    python: str
-    apply: Callable[[Any, Any], Any]
-
-
-#: the comparison operators, by name: the one place they are defined
-COMPARISONS: Mapping[str, Comparison] = {
-    c.name: c
-    for c in (
-        Comparison("eq", "=", "==", operator.eq),
-        Comparison("ne", "!=", "!=", operator.ne),
-        Comparison("lt", "<", "<", operator.lt),
-        Comparison("le", "<=", "<=", operator.le),
-        Comparison("gt", ">", ">", operator.gt),
-        Comparison("ge", ">=", ">=", operator.ge),
-    )
-}
-_BY_WRITTEN = {c.written: c.name for c in COMPARISONS.values()}
-
-
 def lower(cond: n.Condition, facts: Mapping[str, Fact], slot_of: Mapping[str, int]) -> Lowered:
     if isinstance(cond, n.And | n.Or):
         op = "and" if isinstance(cond, n.And) else "or"
@@ -96,7 +69,7 @@ def lower(cond: n.Condition, facts: Mapping[str, Fact], slot_of: Mapping[str, in
         return lit.value
 
     if isinstance(cond, n.Compare):
-        return Atom(_BY_WRITTEN[cond.op], slot, val(cond.value), text)
+        return Atom(BY_WRITTEN[cond.op].name, slot, val(cond.value), text)
     if isinstance(cond, n.InSet):
         return Atom(
             "nin" if cond.negated else "in", slot, frozenset(val(v) for v in cond.values), text

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
-from ..model.model import BY_LEVEL, RESTRICTIVE, ActionKind, Rule, Verdict
+from ..model.model import BY_LEVEL, RESTRICTIVE, VERDICT_OF, ActionKind, Rule, Verdict
 from .logic import kleene
 
 if TYPE_CHECKING:
@@ -594,7 +594,7 @@ class Result:
                 judged = self.assessment(technique, site)
                 if not judged.overridden:
                     continue
-                beaten_by = [x for x in judged.fired if x.kind in ("caution", "contraindicate")]
+                beaten_by = [x for x in judged.fired if _restricts(x)]
                 restricting = {x.document for x in beaten_by}
                 for loss in judged.overridden:
                     if loss.permissive.document in restricting:
@@ -800,3 +800,9 @@ class Result:
     def __repr__(self) -> str:
         decided = {k: v.value for k, v in self.verdicts().items() if v is not Verdict.UNASSESSED}
         return f"<Result {self._kb.name}: {decided}>"
+
+
+def _restricts(reason: Reason) -> bool:
+    """A fired contraindication or caution."""
+    verdict = VERDICT_OF.get(ActionKind(reason.kind))
+    return verdict is not None and verdict.level >= RESTRICTIVE

@@ -22,6 +22,7 @@ from ..errors import (
 from ..suggest import Suggester
 from ..syntax import nodes as n
 from ..syntax.nodes import MAX_NESTING
+from ..syntax.operators import BY_WRITTEN
 from ..syntax.source import Span
 from ..syntax.unparse import rule_body_text
 from .model import (
@@ -454,7 +455,7 @@ class _Checker:
                 )
             )
             return
-        if cond.op in ("<", "<=", ">", ">=") and fact.kind not in (
+        if BY_WRITTEN[cond.op].ordered and fact.kind not in (
             FactKind.INT,
             FactKind.ORDERED,
         ):

@@ -16,7 +16,14 @@ from lark.lexer import PatternStr
 
 from .._resources import grammar_path
 
-__all__ = ["Glued", "builder_parser", "checker_parser", "keywords", "statement_words"]
+__all__ = [
+    "Glued",
+    "builder_parser",
+    "checker_parser",
+    "keywords",
+    "statement_words",
+    "words_of",
+]
 
 _TERMINAL_WORDS = {
     "NAME": "a name",
@@ -102,6 +109,24 @@ def keywords() -> frozenset[str]:
         for term in checker_parser().terminals
         if isinstance(term.pattern, PatternStr) and word.fullmatch(term.pattern.value)
     )
+
+
+@cache
+def words_of(rule: str) -> tuple[str, ...]:
+    """The words a grammar rule of plain alternatives spells out, in the grammar's order:
+    `words_of("verdict_verb")` is `("contraindicate", "caution", ...)`."""
+    parser = checker_parser()
+    spelled = {
+        t.name: t.pattern.value for t in parser.terminals if isinstance(t.pattern, PatternStr)
+    }
+    found = tuple(
+        spelled[r.expansion[0].name]
+        for r in parser.rules
+        if r.origin.name == rule and len(r.expansion) == 1 and r.expansion[0].name in spelled
+    )
+    if not found:
+        raise ValueError(f"the grammar has no rule `{rule}` of plain words")
+    return found
 
 
 @cache

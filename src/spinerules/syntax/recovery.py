@@ -15,7 +15,15 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from ..errors import RulesError, RulesSyntaxError
 from ..suggest import did_you_mean
-from .grammar import WORD, Glued, checker_parser, keywords, statement_words, terminal_names
+from .grammar import (
+    WORD,
+    Glued,
+    checker_parser,
+    keywords,
+    statement_words,
+    terminal_names,
+    words_of,
+)
 from .nodes import MAX_NESTING
 from .source import Source, Span
 
@@ -73,7 +81,7 @@ def check_nesting(source: Source) -> None:
         if token == "\n":
             line, line_start = line + 1, match.end()
             continue
-        if token[0] in "#\"":  # a comment or a string
+        if token[0] in '#"':  # a comment or a string
             continue
         nots = nots + 1 if token == "not" else 0
         if token == "(":
@@ -108,28 +116,28 @@ def _describe_token(token: Token) -> str:
 
 _VALUE_TERMINALS = frozenset({"NAME", "INT", "TRUE", "FALSE"})
 
-#: What a name means after each word: "expected a technique name", not "expected a name".
-_NAME_AFTER = {
-    **dict.fromkeys(
-        ("contraindicate", "caution", "recommend", "allow", "doubt"), "a name of a technique"
-    ),
-    **dict.fromkeys(("contraindicated", "recommended", "allowed"), "a name of a technique"),
-    **dict.fromkeys(("unassessed", "undetermined", "disagreement"), "a name of a technique"),
-    "at": "a name of a site",
-    "technique": "a name for the technique",
-    "site": "a name for the site",
-    "fact": "a name for the fact",
-    "ruleset": "a name for the ruleset",
-    "under": "the name of the parent",
-    "rule": "a rule id",
-    "fires": "a rule id",
-    "require": "a name of a requirement",
-    "requirement": "a name of a requirement",
-    "advise": "a topic name or a quoted string",
-    "use": "a name of a shipped ruleset",
-    **dict.fromkeys(("if", "and", "or", "not", "(", "given", "missing"), "a name of a fact"),
-    **dict.fromkeys((":", "|", "<", "of"), "a name for a value"),
-}
+
+@cache
+def _name_after() -> dict[str, str]:
+    """What a name means after each word: "expected a technique name", not "expected a name"."""
+    return {
+        **dict.fromkeys(words_of("verdict_verb"), "a name of a technique"),
+        **dict.fromkeys((*words_of("verdict_word"), "disagreement"), "a name of a technique"),
+        "at": "a name of a site",
+        "technique": "a name for the technique",
+        "site": "a name for the site",
+        "fact": "a name for the fact",
+        "ruleset": "a name for the ruleset",
+        "under": "the name of the parent",
+        "rule": "a rule id",
+        "fires": "a rule id",
+        "require": "a name of a requirement",
+        "requirement": "a name of a requirement",
+        "advise": "a topic name or a quoted string",
+        "use": "a name of a shipped ruleset",
+        **dict.fromkeys(("if", "and", "or", "not", "(", "given", "missing"), "a name of a fact"),
+        **dict.fromkeys((":", "|", "<", "of"), "a name for a value"),
+    }
 
 
 def _expected(names: set[str] | frozenset[str], after: Token | None = None) -> str:
@@ -144,7 +152,7 @@ def _expected(names: set[str] | frozenset[str], after: Token | None = None) -> s
     if new_statement:
         names -= statements | {"$END"}
     if "NAME" in names and after is not None:
-        meaning = _NAME_AFTER.get(str(after.value))
+        meaning = _name_after().get(str(after.value))
         if meaning is not None:
             names.discard("NAME")
             words.append(meaning)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
+from .grammar import words_of
 from .unparse import quote
 
 if TYPE_CHECKING:
@@ -23,8 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["rule_sources"]
 
 _PUNCT = frozenset({"=", "!=", "<", "<=", ">", ">=", ",", "{", "}", "(", ")", ":", "|", ".."})
-_VERBS = ("contraindicate", "caution", "recommend", "allow", "doubt")
-_VERDICTS = ("contraindicated", "caution", "recommended", "allowed", "unassessed", "undetermined")
 
 
 def rule_sources(*, comments: bool = True, messy: bool = True) -> SearchStrategy[str]:
@@ -194,7 +193,7 @@ def rule_sources(*, comments: bool = True, messy: bool = True) -> SearchStrategy
         def action() -> list[str]:
             kind = draw(st.sampled_from(["verdict", "verdict", "refer", "require", "advise"]))
             if kind == "verdict":
-                out = [draw(st.sampled_from(_VERBS)), *targets(techniques)]
+                out = [draw(st.sampled_from(words_of("verdict_verb"))), *targets(techniques)]
                 if sites and flip():
                     out += ["at", *targets(sites)]
                 return out + maybe_string()
@@ -253,7 +252,10 @@ def rule_sources(*, comments: bool = True, messy: bool = True) -> SearchStrategy
                     )
                 )
                 if kind == "verdict":
-                    exp = [draw(st.sampled_from(_VERDICTS)), draw(st.sampled_from(techniques))]
+                    exp = [
+                        draw(st.sampled_from(words_of("verdict_word"))),
+                        draw(st.sampled_from(techniques)),
+                    ]
                     if sites and flip():
                         exp += ["at", draw(st.sampled_from(sites))]
                 elif kind == "referral":

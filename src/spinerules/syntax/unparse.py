@@ -46,8 +46,7 @@ def condition_text(cond: n.Condition, parent: int = 0) -> str:
     if isinstance(cond, n.And | n.Or):
         word = " or " if isinstance(cond, n.Or) else " and "
         text = word.join(
-            condition_text(op, mine + 1 if type(op) is type(cond) else mine)
-            for op in cond.operands
+            condition_text(op, mine + 1 if type(op) is type(cond) else mine) for op in cond.operands
         )
     elif isinstance(cond, n.Not):
         text = "not " + condition_text(cond.operand, mine)

@@ -1,4 +1,4 @@
-"""The `spinerules` command: list, check, fmt, test, query and explain rules files.
+"""The `spinerules` command: list, check, fmt, test, query, explain and analyze rules files.
 
     spinerules list
     spinerules check PATH...                 [--format json] [--strict]
@@ -6,6 +6,7 @@
     spinerules test PATH...                  [--coverage] [--min-coverage PCT] [-v]
     spinerules query RULESET|PATH            [--fact K=V ...] [--json FILE|-] [--format json]
     spinerules explain RULESET|PATH          [--fact K=V ...] [--json FILE|-] [--rule ID ...]
+    spinerules analyze RULESET|PATH          [--check CHECK ...] [--format json]
 
 Exit status: 0 when all is well, 1 when the files have errors (or tests fail, or `fmt --check`
 finds files to reformat), 2 for a usage mistake (unknown option, missing file, wrong fact).

@@ -28,7 +28,9 @@ __all__ = ["KnowledgeBase"]
 
 
 class KnowledgeBase:
-    """Immutable and thread-safe: evaluate as many patients as you like, from any thread."""
+    """Thread-safe, and immutable in everything it answers: evaluate as many patients as you
+    like, from any thread. It keeps caches of assessments (bounded, cleared when they grow too
+    big) that make repeated patterns cheaper and never change an answer."""
 
     def __init__(self, model: Model) -> None:
         self._model = model

@@ -1,1 +1,2 @@
-"""model"""
+"""Stage 2, nodes to a validated model: `use` resolution, validation, the model itself (facts,
+techniques, sites, rules, `Verdict` and its order) and checking patient profiles."""

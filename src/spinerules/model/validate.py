@@ -1,4 +1,4 @@
-"""Syntax trees to a checked `schema.Model`: names resolved, types checked, every problem at once.
+"""Syntax trees to a checked `Model`: names resolved, types checked, every problem at once.
 
 `validate(modules, name)` walks the files (imports first) and either returns a `Model` (with its
 warnings) or raises every error it found in one `RulesError`.

@@ -286,3 +286,41 @@ def test_a_reason_shows_its_action_as_written_with_its_escapes() -> None:
     assert res.advice[0].reason.action == 'advise "say \\"hi\\" \\\\ now"'
     assert res.referrals[0].reason.action == 'refer urgent "a \\"b\\""'
     assert res.advice[0].text == 'say "hi" \\ now'
+
+
+def test_fired_actions_list_every_action_of_the_fired_rules_as_written(
+    demo: KnowledgeBase,
+) -> None:
+    # read off the demo rules: an acute herniation fires `acute_herniation`, a fever
+    # `fever_blocks`, numbness `nerve_signs`, a known condition `exercise_always`; pain 3 is
+    # not severe, and a herniation is not in `kidneys`' conditions
+    complete = {
+        "condition": "herniation", "phase": "acute", "trend": "stable", "pain_score": 3,
+        "fever": True, "symptoms": ["numbness"],
+    }  # fmt: skip
+    res = demo.evaluate(complete)
+    fired = ["acute_herniation", "fever_blocks", "nerve_signs", "exercise_always"]
+    assert [r.id for r in res.fired] == fired
+    assert res.fired_actions == (
+        ("acute_herniation", "contraindicate", "massage", None),
+        ("fever_blocks", "contraindicate", "massage", None),
+        ("fever_blocks", "refer", None, None),
+        ("nerve_signs", "caution", "manual_pressure", None),
+        ("nerve_signs", "require", None, None),
+        ("exercise_always", "recommend", "exercise", None),
+    )
+    assert res.fired_actions[0].technique == "massage"  # named fields
+    # a partial profile: the fired rules' actions only, not the pending ones'
+    partial = demo.evaluate({"condition": "herniation", "phase": "chronic"})
+    assert [r.id for r in partial.fired] == ["mild_herniation", "exercise_always"]
+    assert [r.id for r in partial.pending] == [
+        "acute_herniation",
+        "fever_blocks",
+        "nerve_signs",
+        "severe_pain",
+    ]
+    assert partial.fired_actions == (
+        ("mild_herniation", "recommend", "massage", None),
+        ("mild_herniation", "caution", "deep_pressure", "affected_segment"),
+        ("exercise_always", "recommend", "exercise", None),
+    )

@@ -11,6 +11,7 @@ from reference import Reference, truth
 
 import spinerules
 from spinerules import Verdict
+from spinerules.engine.logic import kleene
 
 SCHEMA = """\
 fact c: x | y | z
@@ -134,6 +135,60 @@ def test_fired_and_pending_follow_kleene_logic(
         assert [r.id for r in res.pending] == [
             r.id for r, o in zip(kb.rules, outcomes, strict=True) if o is None
         ]
+
+
+@st.composite
+def indexed_knowledge_bases(draw: st.DrawFn) -> list[str]:
+    """Enough rules for the index to split (more than a leaf holds), many of them keyed on a
+    value of `c` or `o` as clinical rules are on a condition or phase, so that a partial profile
+    meets switches on known and on unknown facts."""
+    rules = []
+    for i in range(draw(st.integers(8, 40))):
+        cond = draw(conditions())
+        key = draw(st.sampled_from(["", "c = x and ", "c = y and ", "o >= mid and ", "b and "]))
+        action = draw(ACTIONS)
+        rules.append(f'rule r{i}: if {key}({cond}) then {action} because "r{i}"')
+    return rules
+
+
+@settings(max_examples=200, deadline=None)
+@given(indexed_knowledge_bases(), st.lists(partial_and_complete(), min_size=1, max_size=4))
+def test_generated_partial_code_is_kleene_logic(
+    rules: list[str], profiles: list[tuple[dict[str, Any], dict[str, Any]]]
+) -> None:
+    """The generated code for partial profiles (the index followed while the facts it switches
+    on are known, Kleene's logic in the leaves) against `logic.kleene`, the reference logic on
+    lowered conditions, for every rule."""
+    kb = compile_rules(SCHEMA, rules)
+    program = kb.program
+    for profile in (p for pair in profiles for p in pair):
+        values = kb.check(profile)
+        fired, pending = program.fire_partial(values)
+        outcomes = [kleene(cond, values) for cond in program.lowered]
+        assert fired == [i for i, o in enumerate(outcomes) if o is True]
+        assert pending == [i for i, o in enumerate(outcomes) if o is None]
+        if None not in values:
+            assert program.fire_complete(values) == fired and pending == []
+
+
+def test_a_partial_profile_follows_the_index_until_a_fact_is_unknown() -> None:
+    rules = [
+        f'rule r{i}: if c = {"xyz"[i % 3]} and n >= {i % 5} then caution t0 because "r"'
+        for i in range(30)
+    ]
+    kb = compile_rules(SCHEMA, rules)
+    assert kb.program.index_tree().slot == kb.program.slots.index("c")  # type: ignore[union-attr]
+    assert "if s0 is None:" in kb.program.code  # the switch on `c` has a branch for unknown
+    on_x = [f"r{i}" for i in range(30) if i % 3 == 0]
+    # `c` known, `n` unknown: the c = x rules wait for n (even `n >= 0`: a test of an unknown
+    # fact is unknown), the others are false
+    res = kb.evaluate({"c": "x"})
+    assert res.fired == ()
+    assert [r.id for r in res.pending] == on_x
+    # `c` unknown, `n` known: every rule whose bound n meets waits for c
+    res = kb.evaluate({"n": 2})
+    assert res.fired == ()
+    assert [r.id for r in res.pending] == [f"r{i}" for i in range(30) if i % 5 <= 2]
 
 
 @settings(max_examples=200, deadline=None)
@@ -264,7 +319,7 @@ def test_the_index_skips_rules_that_cannot_apply() -> None:
         for i in range(60)
     ]
     kb = compile_rules(SCHEMA, rules)
-    tree = kb.program.tree
+    tree = kb.program.index_tree()
     assert isinstance(tree, Branch)
     assert tree.slot == kb.program.slots.index("c")
     for value, branch in tree.cases:

@@ -12,6 +12,7 @@ runs with no builtins. `Program.code` shows what was generated.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -27,7 +28,7 @@ __all__ = ["Program", "compile_model"]
 FireFn = Callable[[Sequence[Normal]], list[int]]
 ScreenFn = Callable[[Sequence[Normal]], dict[str, Verdict]]
 LevelsFn = Callable[[Sequence[Normal]], tuple[int, ...]]
-ExplainFn = Callable[[Sequence[Normal]], tuple[list[int], tuple[tuple[int, ...], ...]]]
+PartialFn = Callable[[Sequence[Normal]], tuple[list[int], list[int]]]
 NormFn = Callable[[Mapping[str, Any]], tuple[Normal, ...]]
 
 #: ints with at most this many values can be switched on by the index
@@ -55,20 +56,36 @@ class Program:
     rule_entries: tuple[tuple[int, ...], ...]
     technique_tree: Hierarchy = attrs.field(repr=False)
     site_tree: Hierarchy = attrs.field(repr=False)
-    #: complete profile -> fired rule indexes, in rule order (through the index)
-    fire_complete: FireFn = attrs.field(repr=False)
-    #: complete profile -> (fired rule indexes, per technique the numbers of the fired entries
-    #: without a site that *name* it, in rule order): what `fire_complete` finds, grouped for
-    #: explanations (`push_entries` then adds what each technique inherits)
-    explain_complete: ExplainFn = attrs.field(repr=False)
     #: complete profile -> technique -> verdict, unqualified actions only (through the index)
     screen_complete: ScreenFn = attrs.field(repr=False)
     #: complete profile -> verdict level per technique (what `screen_complete` reports)
     levels_complete: LevelsFn = attrs.field(repr=False)
     #: profile -> normalised values, for well-formed input; raises anything on bad input
     quick_check: NormFn = attrs.field(repr=False)
-    tree: Tree = attrs.field(repr=False)
-    code: str = attrs.field(repr=False)
+    #: the slots the index may switch on, with their values
+    domains: Mapping[int, tuple[object, ...]] = attrs.field(repr=False)
+    #: the code screening does not need, generated and compiled on first use
+    later: _Later = attrs.field(repr=False, eq=False)
+
+    def fire_complete(self, values: Sequence[Normal]) -> list[int]:
+        """Complete profile -> fired rule indexes, in rule order (through the index)."""
+        return self.later.fire(values)
+
+    def fire_partial(self, values: Sequence[Normal]) -> tuple[list[int], list[int]]:
+        """Any profile -> (fired, pending) rule indexes, each in rule order, by Kleene's logic
+        (unknown facts are `None`), through the index where the facts it switches on are
+        known."""
+        return self.later.partial(values)
+
+    def index_tree(self, budget: int | None = None) -> Tree:
+        """The index over the rules (built again: nothing keeps it after compiling)."""
+        reads = [frozenset(s) for s in self.rule_slots]
+        return build(list(enumerate(self.lowered)), dict(self.domains), reads, budget)
+
+    @property
+    def code(self) -> str:
+        """Every generated function's source (generated again), for reading and tests."""
+        return self.later.source(everything=True)
 
     def push_down(self, levels: list[int]) -> None:
         """Levels of the techniques the actions name, made the levels of every technique they
@@ -162,18 +179,17 @@ def compile_model(model: Model) -> Program:
         i: d for i, name in enumerate(slots) if (d := _domain(model.facts[name])) is not None
     }
     reads = [frozenset(s) for s in rule_slots]
-    tree = build(list(enumerate(lowered)), domains, reads)
-    # `fire` tests every rule that may fire, with no early exit, so its code grows with the
-    # copies in its tree: it gets a shallower one, at most 2 copies per rule
-    fire_tree = build(list(enumerate(lowered)), domains, reads, 2 * len(lowered) + 64)
     hierarchy = model.technique_tree
     parents = [
         (child, hierarchy.parents[child], hierarchy.explicit[child])
         for child in hierarchy.preorder
         if hierarchy.parents[child] >= 0
     ]
-    generated = _Generator(model, slots, techniques)
-    code, namespace = generated.run(tree, fire_tree, direct, parents, entries)
+    generated = _Generator(model, slots, techniques, direct, parents)
+    # screening needs only `levels`, `screen` and `check`: compiled now, from the deep index
+    # (which nothing keeps once its code is compiled)
+    tree = build(list(enumerate(lowered)), domains, reads)
+    namespace = generated.compile(generated.screening(tree))
     return Program(
         slots=slots,
         techniques=techniques,
@@ -184,24 +200,88 @@ def compile_model(model: Model) -> Program:
         rule_entries=tuple(rule_entries),
         technique_tree=model.technique_tree,
         site_tree=model.site_tree,
-        fire_complete=namespace["fire"],
-        explain_complete=namespace["explain"],
         screen_complete=namespace["screen"],
         levels_complete=namespace["levels"],
         quick_check=namespace["check"],
-        tree=tree,
-        code=code,
+        domains=domains,
+        later=_Later(generated, lowered, domains, reads),
     )
+
+
+class _Later:
+    """The generated code screening does not need: `fire` (complete profiles) and `partial`
+    (any profile), compiled together on first use, under a lock, from a shallow index (at most
+    two copies per rule: `fire` tests every rule that may fire, with no early exit, so its code
+    grows with the copies in its tree). Until then `fire` and `partial` are stand-ins that
+    compile, then call."""
+
+    def __init__(
+        self,
+        generator: _Generator,
+        lowered: tuple[Lowered, ...],
+        domains: Mapping[int, tuple[object, ...]],
+        reads: list[frozenset[int]],
+    ) -> None:
+        self._generator = generator
+        self._lowered = lowered
+        self._domains = domains
+        self._reads = reads
+        self._lock = threading.Lock()
+        self.fire: FireFn = self._first_fire
+        self.partial: PartialFn = self._first_partial
+
+    def _tree(self) -> Tree:
+        n = len(self._lowered)
+        return build(list(enumerate(self._lowered)), dict(self._domains), self._reads, 2 * n + 64)
+
+    def source(self, everything: bool = False) -> str:
+        """The source of `fire` and `partial` (with `everything`, of the screening functions
+        too), generated again."""
+        gen = self._generator
+        with self._lock:  # generating names constants: one generator at a time
+            lines = gen.later(self._tree())
+            if everything:
+                deep = build(list(enumerate(self._lowered)), dict(self._domains), self._reads)
+                lines = gen.screening(deep) + lines
+        return "\n".join(lines) + "\n"
+
+    def _compile(self) -> None:
+        with self._lock:
+            if self.fire == self._first_fire:  # not compiled by another thread meanwhile
+                gen = self._generator
+                namespace = gen.compile(gen.later(self._tree()))
+                self.partial = namespace["partial"]
+                self.fire = namespace["fire"]
+
+    def _first_fire(self, values: Sequence[Normal]) -> list[int]:
+        self._compile()
+        return self.fire(values)
+
+    def _first_partial(self, values: Sequence[Normal]) -> tuple[list[int], list[int]]:
+        self._compile()
+        return self.partial(values)
 
 
 # ---- code generation ----------------------------------------------------------------------
 
 
 class _Generator:
-    def __init__(self, model: Model, slots: tuple[str, ...], techniques: tuple[str, ...]) -> None:
+    """Python source from index trees. Each method that writes a function returns its lines;
+    `compile` runs them in a namespace of their constants and no builtins."""
+
+    def __init__(
+        self,
+        model: Model,
+        slots: tuple[str, ...],
+        techniques: tuple[str, ...],
+        direct: list[tuple[tuple[int, int], ...]],
+        parents: list[tuple[int, int, bool]],
+    ) -> None:
         self.model = model
         self.slots = slots
         self.techniques = techniques
+        self.direct = direct  # per rule: (technique, level) its actions without a site name
+        self.parents = parents  # (child, parent, child is explicit), parents first
         self.constants: dict[str, Any] = {}
         self._by_value: dict[object, str] = {}
         self.lines: list[str] = []
@@ -256,36 +336,81 @@ class _Generator:
     # the tree, emitted twice: `fire` collects fired rules, `screen` folds verdict levels. The
     # switches are the same; only what a leaf does differs.
 
-    def tree(self, tree: Tree, depth: int, leaf: Callable[[Leaf, str], None]) -> None:
+    def known(self, cond: Lowered, want: bool) -> str:
+        """Python that is true when Kleene's logic gives `cond` the value `want` (true or
+        false) on a profile whose unknown facts are `None`: an atom on an unknown slot is
+        neither, and the junctions combine as docs/semantics.md says."""
+        if isinstance(cond, Junction):
+            if cond.op == "not":
+                return self.known(cond.parts[0], not want)
+            if not cond.parts:  # `always`
+                return str(want)
+            every = (cond.op == "and") is want  # true `and`, false `or`: every part must be
+            joiner = " and " if every else " or "
+            return "(" + joiner.join(self.known(p, want) for p in cond.parts) + ")"
+        s = f"s{cond.slot}"
+        if cond.op in ("known", "unknown"):
+            return f"{s} is {'not ' if (cond.op == 'known') is want else ''}None"
+        test = self.atom(cond, s, want)
+        op = cond.op if want else _COMPLEMENT[cond.op]
+        if op in _FALSE_ON_NONE:
+            return test
+        return f"({s} is not None and {test})"
+
+    def tree(
+        self,
+        tree: Tree,
+        depth: int,
+        leaf: Callable[[Leaf, str], None],
+        unknown: bool = False,
+    ) -> None:
+        """A switch per branch; with `unknown`, a branch first sends a patient whose value of
+        its slot is unknown to a leaf of the branch's rules."""
         pad = "    " * depth
         if isinstance(tree, Leaf):
             leaf(tree, pad)
             return
         keyword = "if"
+        if unknown:
+            self.lines.append(f"{pad}if s{tree.slot} is None:")
+            before = len(self.lines)
+            leaf(Leaf(tree.rules), pad + "    ")
+            if len(self.lines) == before:
+                self.lines.append(f"{pad}    pass")
+            keyword = "elif"
         for value, sub in tree.cases:
             self.lines.append(f"{pad}{keyword} s{tree.slot} == {value!r}:")
             before = len(self.lines)
-            self.tree(sub, depth + 1, leaf)
+            self.tree(sub, depth + 1, leaf, unknown)
             if len(self.lines) == before:
                 self.lines.append(f"{pad}    pass")
             keyword = "elif"
 
-    def fire_leaf(self, leaf: Leaf, pad: str, notes: list[str]) -> None:
-        """Test every rule of the leaf; note each that fires, and its entries per technique."""
+    def fire_leaf(self, leaf: Leaf, pad: str) -> None:
+        """Test every rule of the leaf; note each that fires."""
         for index, cond in leaf.rules:
-            then = f"add({index}){notes[index]}"
             if cond is True:
-                self.lines.append(f"{pad}{then}")
+                self.lines.append(f"{pad}add({index})")
             else:
                 assert not isinstance(cond, bool)
-                self.lines.append(f"{pad}if {self.expr(cond)}: {then}")
+                self.lines.append(f"{pad}if {self.expr(cond)}: add({index})")
 
-    def screen_leaf(self, leaf: Leaf, pad: str, direct: list[tuple[tuple[int, int], ...]]) -> None:
+    def partial_leaf(self, leaf: Leaf, pad: str) -> None:
+        """Test every rule of the leaf by Kleene's logic: fired, or pending (not false)."""
+        for index, cond in leaf.rules:
+            if cond is True:
+                self.lines.append(f"{pad}add({index})")
+                continue
+            assert not isinstance(cond, bool)
+            self.lines.append(f"{pad}if {self.known(cond, True)}: add({index})")
+            self.lines.append(f"{pad}elif not {self.known(cond, False)}: wait({index})")
+
+    def screen_leaf(self, leaf: Leaf, pad: str) -> None:
         """Decide each technique with one chain, most restrictive level first, that stops at the
         first rule that fires (a patient reaches exactly one leaf)."""
         chains: dict[int, dict[int, list[Cond]]] = {}
         for index, cond in leaf.rules:
-            for t, level in direct[index]:
+            for t, level in self.direct[index]:
                 chains.setdefault(t, {}).setdefault(level, []).append(cond)
         for t in sorted(chains):
             keyword = "if"
@@ -304,51 +429,48 @@ class _Generator:
             names = ", ".join(f"s{i}" for i in range(len(self.slots)))
             self.lines.append(f"    ({names},) = v")
 
-    def run(
-        self,
-        tree: Tree,
-        fire_tree: Tree,
-        direct: list[tuple[tuple[int, int], ...]],
-        parents: list[tuple[int, int, bool]],
-        entries: list[tuple[int, int, int, int, int]],
-    ) -> tuple[str, dict[str, Any]]:
-        # explain: fired rule indexes, and per technique (local e<T>) the numbers of the fired
-        # entries without a site that name it (one note per entry: what a technique inherits
-        # is added by `Program.push_entries`); fire: the fired rules alone
-        notes = [""] * len(direct)
-        for number, (rule, t, site, _, _) in enumerate(entries):
-            if site < 0:
-                notes[rule] += f"; e{t} += ({number},)"
-        techs = range(len(self.techniques))
-        self.lines += ["def explain(v):"]
-        self.unpack()
-        self.lines += ["    out = []", "    add = out.append"]
-        if self.techniques:
-            self.lines.append("    " + " = ".join(f"e{t}" for t in techs) + " = ()")
-        self.tree(fire_tree, 1, lambda leaf, pad: self.fire_leaf(leaf, pad, notes))
-        self.lines.append("    return out, (" + "".join(f"e{t}, " for t in techs) + ")")
-        self.lines += ["def fire(v):", "    return explain(v)[0]"]
+    def _take(self) -> list[str]:
+        lines, self.lines = self.lines, []
+        return lines
 
-        # screen: verdict levels, direct targets only, then pushed down the hierarchy
+    def screening(self, tree: Tree) -> list[str]:
+        """`levels(v)`: the verdict level per technique of a complete profile, from the actions
+        naming it, then pushed down the hierarchy; `screen(v)`: the same as verdicts;
+        `check(p)`: the profile normalised."""
+        techs = range(len(self.techniques))
         self.lines += ["def levels(v):"]
         self.unpack()
         if self.techniques:
-            self.lines.append(
-                "    " + " = ".join(f"l{t}" for t in range(len(self.techniques))) + " = 0"
-            )
-        self.tree(tree, 1, lambda leaf, pad: self.screen_leaf(leaf, pad, direct))
+            self.lines.append("    " + " = ".join(f"l{t}" for t in techs) + " = 0")
+        self.tree(tree, 1, self.screen_leaf)
         # a level flows down the hierarchy; into an explicit technique only a restrictive one
-        for child, parent, explicit in parents:
+        for child, parent, explicit in self.parents:
             guard = f" and l{parent} >= {RESTRICTIVE}" if explicit else ""
             self.lines.append(f"    if l{child} < l{parent}{guard}: l{child} = l{parent}")
-        self.lines.append(
-            "    return (" + "".join(f"l{t}, " for t in range(len(self.techniques))) + ")"
-        )
+        self.lines.append("    return (" + "".join(f"l{t}, " for t in techs) + ")")
         pairs = ", ".join(f"{name!r}: _V[l[{t}]]" for t, name in enumerate(self.techniques))
         self.lines += ["def screen(v):", "    l = levels(v)", f"    return {{{pairs}}}"]
-
         self.check()
-        code = "\n".join(self.lines) + "\n"
+        return self._take()
+
+    def later(self, tree: Tree) -> list[str]:
+        """`fire(v)`: the fired rules of a complete profile; `partial(v)`: the fired and the
+        pending rules of any profile. Both in rule order: a patient reaches one leaf, and a
+        leaf keeps its rules in order."""
+        self.lines += ["def fire(v):"]
+        self.unpack()
+        self.lines += ["    out = []", "    add = out.append"]
+        self.tree(tree, 1, self.fire_leaf)
+        self.lines += ["    return out"]
+        self.lines += ["def partial(v):"]
+        self.unpack()
+        self.lines += ["    out = []", "    add = out.append"]
+        self.lines += ["    held = []", "    wait = held.append"]
+        self.tree(tree, 1, self.partial_leaf, unknown=True)
+        self.lines += ["    return out, held"]
+        return self._take()
+
+    def compile(self, lines: list[str]) -> dict[str, Any]:
         namespace: dict[str, Any] = {
             "__builtins__": {},
             "_V": BY_LEVEL,
@@ -360,8 +482,9 @@ class _Generator:
             "_type": type,
             **self.constants,
         }
+        code = "\n".join(lines) + "\n"
         exec(compile(code, "<spinerules generated>", "exec"), namespace)
-        return code, namespace
+        return namespace
 
     def check(self) -> None:
         """`check(p)`: the profile as a tuple of normalised values, for well-formed input only.
@@ -414,6 +537,10 @@ _COMPLEMENT = {
     "has": "lacks", "lacks": "has", "any": "none", "none": "any", "all": "notall",
     "notall": "all", "known": "unknown", "unknown": "known",
 }  # fmt: skip
+
+
+#: the atoms (or complements) that are false when their slot is `None`, with no test for it
+_FALSE_ON_NONE = frozenset({"eq", "in", "true", "false"})
 
 
 class _BadInput(Exception):

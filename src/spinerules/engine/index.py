@@ -66,10 +66,12 @@ class Leaf:
 
 @attrs.frozen
 class Branch:
-    """Switch on a slot: one subtree per value that some rule can still fire for."""
+    """Switch on a slot: one subtree per value that some rule can still fire for. `rules` are
+    the node's rules before the split, for a patient whose value of the slot is unknown."""
 
     slot: int
     cases: tuple[tuple[object, Tree], ...]
+    rules: tuple[tuple[int, Cond], ...] = ()
 
 
 Tree = Leaf | Branch
@@ -212,7 +214,7 @@ def _build(
     cases = [
         (value, _build(kept, rest, every, reads, memo, depth + 1, state)) for value, kept in split
     ]
-    return Branch(slot, tuple(cases))
+    return Branch(slot, tuple(cases), tuple(rules))
 
 
 def size(tree: Tree) -> int:

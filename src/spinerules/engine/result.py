@@ -6,9 +6,9 @@ pending rules, so screening that only asks for verdicts does not pay for them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable, Mapping
+from itertools import chain
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 
 import attrs
 
@@ -23,6 +23,7 @@ __all__ = [
     "Advice",
     "Assessment",
     "Disagreement",
+    "FiredAction",
     "MissingFact",
     "Override",
     "Reason",
@@ -278,6 +279,41 @@ def lone_assessment(technique: str, entry: Entry) -> Assessment:
     return _assess(technique, None, [entry], None)
 
 
+class FiredAction(NamedTuple):
+    """One action of a fired rule, as written: `Result.fired_actions`."""
+
+    rule: str  # the rule's id
+    kind: str  # contraindicate, caution, recommend, allow, doubt, refer, require, advise
+    technique: str | None  # the technique it names (verdict actions and doubts)
+    site: str | None  # the site it names, if any
+
+
+_T = TypeVar("_T")
+
+
+class _lazy(Generic[_T]):
+    """A value computed on first access and kept in the instance's `__dict__`, where later
+    reads find it without calling anything (`functools.cached_property` takes a lock on every
+    first access in Python 3.11). Two threads may both compute it the first time; the values
+    are equal and immutable, so either may stay."""
+
+    def __init__(self, compute: Callable[[Any], _T]) -> None:
+        self._compute = compute
+        self._name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> _lazy[_T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type) -> _T: ...
+    def __get__(self, obj: object | None, owner: type) -> _T | _lazy[_T]:
+        if obj is None:
+            return self
+        value = self._compute(obj)
+        obj.__dict__[self._name] = value
+        return value
+
+
 class Result:
     """The answer for one patient. Immutable; explanations are computed on first use."""
 
@@ -295,23 +331,18 @@ class Result:
     ) -> None:
         """`fired` None means a complete profile whose fired rules are found when first needed
         (verdicts alone come from the generated screening code)."""
-        set_ = object.__setattr__
-        set_(self, "_kb", kb)
-        set_(self, "_values", values)
-        set_(self, "_pending", pending)
-        set_(self, "_complete", fired is None)
+        own = self.__dict__
+        own["_kb"] = kb
+        own["_values"] = values
+        own["_pending"] = pending
+        own["_complete"] = fired is None
         if fired is not None:
-            self.__dict__["_fired"] = fired
+            own["_fired"] = fired
 
-    @cached_property
+    @_lazy
     def _fired(self) -> tuple[int, ...]:
-        return tuple(self._explained[0])
-
-    @cached_property
-    def _explained(self) -> tuple[list[int], tuple[tuple[int, ...], ...]]:
-        """Complete profiles only: the fired rules, and per technique the numbers of the fired
-        entries without a site that name it (see `Program.explain_complete`)."""
-        return self._kb.program.explain_complete(self._values)
+        """Complete profiles only (a partial one is given its fired rules)."""
+        return tuple(self._kb.program.fire_complete(self._values))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Result is immutable: cannot set `{name}`")
@@ -325,7 +356,7 @@ class Result:
     def knowledge_base(self) -> KnowledgeBase:
         return self._kb
 
-    @cached_property
+    @_lazy
     def _levels(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(floor, ceiling) level per technique, unqualified actions only."""
         prog = self._kb.program
@@ -349,7 +380,7 @@ class Result:
         prog.push_down(ceiling)
         return tuple(floor), tuple(ceiling)
 
-    @cached_property
+    @_lazy
     def _sited(self) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
         """The fired and the pending actions at a site: (technique, site, level) as named."""
         prog = self._kb.program
@@ -410,6 +441,8 @@ class Result:
 
     def verdicts(self) -> dict[str, Verdict]:
         """Every technique's verdict (no site), in declaration order."""
+        if self._complete:  # the screening code says it all
+            return self._kb.program.screen_complete(self._values)
         floor, ceiling = self._levels
         return {
             name: Verdict.UNDETERMINED if ceiling[i] > floor[i] else BY_LEVEL[floor[i]]
@@ -485,12 +518,8 @@ class Result:
         prog = kb.program
         names = prog.techniques
         table = kb.explain_table
-        if self._complete:
-            fired = prog.push_entries(self._explained[1])
-            pending: Sequence[tuple[int, ...]] = ()
-        else:
-            fired = prog.push_entries(self._naming(self._fired))
-            pending = prog.push_entries(self._naming(self._pending))
+        fired = prog.push_entries(self._naming(self._fired))
+        pending = prog.push_entries(self._naming(self._pending)) if self._pending else ()
         out = dict(kb.blank_assessments)
         memo = kb.assessed
         alone = kb.alone_assessed
@@ -547,7 +576,7 @@ class Result:
             if action.kind is kind
         ]
 
-    @cached_property
+    @_lazy
     def referrals(self) -> tuple[Referral, ...]:
         rules = self._kb.model.rules
         out = []
@@ -558,7 +587,7 @@ class Result:
         out.sort(key=lambda ref: ref.urgency != "urgent")
         return tuple(out)
 
-    @cached_property
+    @_lazy
     def requirements(self) -> tuple[Requirement, ...]:
         rules = self._kb.model.rules
         out = []
@@ -568,7 +597,7 @@ class Result:
             out.append(Requirement(action.requirement, action.note, self._reason(r, a)))
         return tuple(out)
 
-    @cached_property
+    @_lazy
     def advice(self) -> tuple[Advice, ...]:
         rules = self._kb.model.rules
         out = []
@@ -578,7 +607,7 @@ class Result:
             out.append(Advice(note, self._reason(r, a)))
         return tuple(out)
 
-    @cached_property
+    @_lazy
     def disagreements(self) -> tuple[Disagreement, ...]:
         """Where two documents disagree for this patient (see `Disagreement`): verdicts (a
         permission of one lost to a restriction of another, looked at without a site and at
@@ -674,7 +703,7 @@ class Result:
             if self._kb.model.rules[r].actions[a].technique in reach
         )
 
-    @cached_property
+    @_lazy
     def unused_facts(self) -> tuple[str, ...]:
         """Facts the caller gave that no rule read for this patient: giving them or leaving them
         out makes no rule's outcome (fired, silent, pending) different. A red flag typed in for
@@ -699,7 +728,7 @@ class Result:
             if values[slot] is not None and slot not in used
         )
 
-    @cached_property
+    @_lazy
     def missing(self) -> tuple[MissingFact, ...]:
         """Unknown facts that could change a verdict, referral, requirement or advice; most
         decisive first."""
@@ -758,15 +787,25 @@ class Result:
 
     # ---- rule-level view ------------------------------------------------------------------
 
-    @property
+    @_lazy
     def fired(self) -> tuple[Rule, ...]:
         """The rules whose conditions are true, in rule order."""
-        return tuple(self._kb.model.rules[r] for r in self._fired)
+        rules = self._kb.model.rules
+        return tuple([rules[r] for r in self._fired])
 
-    @property
+    @_lazy
     def pending(self) -> tuple[Rule, ...]:
         """The rules whose conditions are unknown for lack of facts."""
-        return tuple(self._kb.model.rules[r] for r in self._pending)
+        rules = self._kb.model.rules
+        return tuple([rules[r] for r in self._pending])
+
+    @_lazy
+    def fired_actions(self) -> tuple[FiredAction, ...]:
+        """Every action of every fired rule, as written (rule id, kind, technique, site), in
+        rule order: the cheapest complete account of what fired, read from a table built
+        once per knowledge base. What each technique inherits through the hierarchies, and
+        which action decides, is in `assessments()`."""
+        return tuple(chain.from_iterable(map(self._kb.action_table.__getitem__, self._fired)))
 
     @property
     def facts(self) -> Mapping[str, Any]:

@@ -39,6 +39,7 @@ from benchmarks.synth import (
     Verdicts,
     generate_profiles,
     generate_ruleset,
+    to_rules_text,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -60,6 +61,9 @@ class Config:
     seed: int = 0
     engines: tuple[str, ...] = ()  # only these (default: all)
     shipped: bool = True
+    #: sizes (random rules) of the partial-profile rows and of the compile-stage rows
+    partial_sizes: tuple[int, ...] = (200, 10000)
+    stage_sizes: tuple[int, ...] = (1000, 10000)
     cold_import: bool = True
     memory: bool = True
     verbose: bool = True
@@ -67,7 +71,10 @@ class Config:
 
     @classmethod
     def quick(cls) -> Config:
-        return cls(sizes=(50, 200, 1000), profiles=500, repeats=3, run_seconds=0.1)
+        return cls(
+            sizes=(50, 200, 1000), profiles=500, repeats=3, run_seconds=0.1,
+            partial_sizes=(200,), stage_sizes=(1000,),
+        )  # fmt: skip
 
 
 @dataclass
@@ -79,6 +86,8 @@ class Measurement:
     profiles_per_s: float | None = None
     compile_s: float | None = None
     peak_mib: float | None = None
+    #: what the compiled rules keep once compiled and run (100 profiles), collector run
+    retained_mib: float | None = None
     checked: int = 0  # profiles whose verdicts were checked against the baseline
     runs: list[float] = field(default_factory=list)  # profiles/s of each timed run
 
@@ -92,6 +101,8 @@ class Results:
     shipped: dict[str, Any] | None = None  # spinerules alone, partial profiles
     shipped_status: str | None = None  # every engine on the shipped rulesets
     cold_import: dict[str, Any] | None = None
+    partial: list[dict[str, Any]] | None = None  # spinerules, partial vs complete profiles
+    stages: list[dict[str, Any]] | None = None  # spinerules' compile time per stage
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=1)
@@ -183,6 +194,8 @@ def measure(
             compiled = engine.compile(prepared)
             engine.run(compiled, timed[: min(batch, 100)])
             m.peak_mib = tracemalloc.get_traced_memory()[1] / 2**20
+            gc.collect()
+            m.retained_mib = tracemalloc.get_traced_memory()[0] / 2**20
         finally:
             tracemalloc.stop()
     return m
@@ -379,6 +392,87 @@ def run_cold_import(repeats: int = 5) -> dict[str, Any]:
 # --- the whole run ------------------------------------------------------------------------------
 
 
+# --- spinerules alone: partial profiles and compile stages ----------------------------------------
+
+
+def run_partial(cfg: Config) -> list[dict[str, Any]]:
+    """Verdicts of partial profiles (each fact unknown with probability 0.3) against the same
+    profiles complete, on random rules, through `kb.screen`. No other engine has unknown facts:
+    the partial verdicts are checked against tests/reference.py before anything is timed."""
+    import spinerules
+
+    rows = []
+    for n in cfg.partial_sizes:
+        ruleset = generate_ruleset(n, seed=cfg.seed)
+        kb = spinerules.compile_text(to_rules_text(ruleset), name=ruleset.name)
+        complete = generate_profiles(ruleset, cfg.profiles, seed=cfg.seed)
+        rng = random.Random(f"partial:{cfg.seed}:{n}")
+        partial = [{k: v for k, v in p.items() if rng.random() >= 0.3} for p in complete]
+        checked = _agree_with_reference(kb, partial[: 100 if n <= 1000 else 10])
+        kb.screen(partial[0])  # the partial-profile code is compiled on first use
+
+        def run(
+            profiles: list[Profile], screen: Callable[[Profile], object] = kb.screen
+        ) -> Callable[[], None]:
+            return lambda: [screen(p) for p in profiles] and None
+
+        row = {
+            "rules": n,
+            "profiles": len(complete),
+            "checked": checked,
+            "complete_per_s": _rate(run(complete), len(complete), cfg.repeats),
+            "partial_per_s": _rate(run(partial), len(partial), cfg.repeats),
+        }
+        _log(cfg, f"partial {n:>6} rules: {row['partial_per_s']:,.0f} profiles/s "
+                  f"(complete {row['complete_per_s']:,.0f})")  # fmt: skip
+        rows.append(row)
+    return rows
+
+
+def run_stages(cfg: Config) -> list[dict[str, Any]]:
+    """spinerules' compile time per stage (median of 3): reading the text into nodes,
+    validating them into a model, and compiling the model (index and screening code); then the
+    first partial profile, which compiles the rest of the generated code."""
+    from spinerules.engine.kb import KnowledgeBase
+    from spinerules.model.load import load_modules
+    from spinerules.model.validate import validate
+    from spinerules.syntax.source import Source
+
+    rows = []
+    for series in cfg.series:
+        for n in cfg.stage_sizes:
+            ruleset = generate_ruleset(n, seed=cfg.seed, keyed=(series == "keyed"))
+            text = to_rules_text(ruleset)
+            times: dict[str, list[float]] = {"read": [], "validate": [], "compile": [], "later": []}
+            for _ in range(3):
+                gc.collect()
+                gc.disable()  # as compile_text does
+                try:
+                    t0 = time.perf_counter()
+                    modules = load_modules(Source(name=ruleset.name, text=text), None)
+                    t1 = time.perf_counter()
+                    model = validate(modules, ruleset.name)
+                    t2 = time.perf_counter()
+                    kb = KnowledgeBase(model)
+                    t3 = time.perf_counter()
+                    kb.screen({})  # a partial profile: the rest of the code
+                    t4 = time.perf_counter()
+                finally:
+                    gc.enable()
+                for key, (a, b) in zip(
+                    times, ((t0, t1), (t1, t2), (t2, t3), (t3, t4)), strict=True
+                ):
+                    times[key].append(b - a)
+            rows.append({
+                "series": series, "rules": n,
+                **{f"{k}_s": statistics.median(v) for k, v in times.items()},
+            })  # fmt: skip
+            _log(cfg, f"stages {series} {n}: " + ", ".join(
+                f"{k} {statistics.median(v):.3f} s" for k, v in times.items()
+            ))  # fmt: skip
+    return rows
+
+
 def cpu_name() -> str:
     """The CPU's model name (from /proc/cpuinfo where there is one)."""
     cpu = platform.processor() or platform.machine()
@@ -429,6 +523,9 @@ def run_benchmark(cfg: Config) -> Results:
         _log(cfg, "shipped rulesets ...")
         run_shipped_everywhere(engines, cfg, results)
         results.shipped = run_shipped(cfg)
+    if "spinerules" not in results.unavailable:
+        results.partial = run_partial(cfg)
+        results.stages = run_stages(cfg)
     if cfg.cold_import and "spinerules" not in results.unavailable:
         _log(cfg, "cold import ...")
         results.cold_import = run_cold_import()

@@ -31,7 +31,10 @@ from benchmarks.synth import (  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-ALWAYS = ("handwritten", "naive", "spinerules", "spinerules-explain")
+ALWAYS = (
+    "handwritten", "naive", "spinerules", "spinerules-explain", "handwritten-fired",
+    "spinerules-fired",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +42,7 @@ def tiny() -> Results:
     cfg = Config(
         sizes=(20,), profiles=50, repeats=1, run_seconds=0.0, min_batch=50,
         compile_repeats=1, shipped=False, cold_import=False, memory=False, verbose=False,
+        partial_sizes=(20,), stage_sizes=(20,),
     )  # fmt: skip
     return run_benchmark(cfg)
 
@@ -60,6 +64,16 @@ def test_every_installed_engine_ran_and_agreed(tiny: Results, series: str) -> No
         assert m.status == "ok", f"{engine.name}: {m.status}"
         assert m.checked == 50
         assert m.profiles_per_s is not None and m.profiles_per_s > 0
+
+
+def test_partial_profiles_and_stages_are_measured_and_checked(tiny: Results) -> None:
+    assert tiny.partial is not None and tiny.stages is not None
+    (row,) = tiny.partial
+    assert row["rules"] == 20 and row["checked"] > 0  # verdicts agreed with tests/reference.py
+    assert row["partial_per_s"] > 0 and row["complete_per_s"] > 0
+    assert {(r["series"], r["rules"]) for r in tiny.stages} == {("random", 20), ("keyed", 20)}
+    assert all(r[f"{k}_s"] > 0 for r in tiny.stages for k in ("read", "validate", "compile"))
+    assert "Partial profiles" in report.render(tiny)
 
 
 def test_unavailable_engines_are_reported_with_a_reason(tiny: Results) -> None:

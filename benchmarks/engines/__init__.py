@@ -7,13 +7,14 @@ from benchmarks.engines.businessrules import BusinessRules
 from benchmarks.engines.clipsrules import Clips
 from benchmarks.engines.durablerules import DurableRules
 from benchmarks.engines.expertarules import Experta
-from benchmarks.engines.handwritten import Handwritten
+from benchmarks.engines.handwritten import Handwritten, HandwrittenFired
 from benchmarks.engines.naive import Naive
 from benchmarks.engines.ruleengine import RuleEngine
 from benchmarks.engines.spinerules_engine import (
     Spinerules,
     SpinerulesEvaluate,
     SpinerulesExplained,
+    SpinerulesFired,
 )
 
 __all__ = ["Engine", "all_engines"]
@@ -26,6 +27,8 @@ def all_engines() -> list[Engine]:
         Spinerules(),
         SpinerulesEvaluate(),
         SpinerulesExplained(),
+        HandwrittenFired(),
+        SpinerulesFired(),
         Naive(),
         Clips(),
         DurableRules(),

@@ -10,11 +10,11 @@ and ``exec``-ed: this is a benchmark baseline, not library code.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from benchmarks.engines.base import Engine
-from benchmarks.synth import And, Atom, Cond, Fact, Not, Or, Profile, RuleSet
+from benchmarks.synth import And, Atom, Cond, Fact, Not, Or, Profile, RuleSet, Verdicts
 
 _CMP = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
 
@@ -85,6 +85,21 @@ def python_source(rs: RuleSet) -> str:
     return "\n".join(lines) + "\n"
 
 
+def fired_source(rs: RuleSet) -> str:
+    """A module defining ``evaluate(profile) -> [(rule id, level, technique), ...]``: every
+    action of every fired rule, the full result a caller who wants more than verdicts asks
+    for."""
+    lines = ["def evaluate(p):"]
+    lines += [f"    {f.name} = p[{f.name!r}]" for f in rs.facts]
+    lines += ["    out = []", "    add = out.append"]
+    for r in rs.rules:
+        lines.append(f"    if {cond_source(r.cond, rs)}:")
+        for level, technique in r.actions:
+            lines.append(f"        add(({r.id!r}, {level}, {technique!r}))")
+    lines.append("    return out")
+    return "\n".join(lines) + "\n"
+
+
 class Handwritten(Engine):
     name = "handwritten"
     description = "plain Python if-statements (the baseline)"
@@ -102,3 +117,26 @@ class Handwritten(Engine):
         self, compiled: Callable[[Profile], dict[str, int]], profiles: Sequence[Profile]
     ) -> list[dict[str, int]]:
         return [compiled(p) for p in profiles]
+
+
+class HandwrittenFired(Handwritten):
+    name = "handwritten-fired"
+    description = (
+        "plain Python if-statements listing every fired (rule, action, technique): the "
+        "baseline for spinerules-fired"
+    )
+
+    def prepare(self, ruleset: RuleSet) -> str:
+        return fired_source(ruleset)
+
+    def normalize(self, ruleset: RuleSet, outputs: Sequence[Any]) -> list[Verdicts]:
+        return [fold(ruleset, ((level, t) for _, level, t in out)) for out in outputs]
+
+
+def fold(ruleset: RuleSet, actions: Iterable[tuple[int, str]]) -> Verdicts:
+    """Verdicts from fired (level, technique) actions: the highest level per technique."""
+    best = dict.fromkeys(ruleset.techniques, 0)
+    for level, technique in actions:
+        if level > best[technique]:
+            best[technique] = level
+    return tuple(best[t] for t in ruleset.techniques)

@@ -14,7 +14,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from benchmarks.engines.base import Engine, import_failure
-from benchmarks.synth import LEVEL_NAMES, Profile, RuleSet, Verdicts, to_rules_text
+from benchmarks.synth import (
+    ACTION_WORDS,
+    LEVEL_NAMES,
+    Profile,
+    RuleSet,
+    Verdicts,
+    to_rules_text,
+)
 
 
 def verdict_level(v: Any) -> int:
@@ -81,3 +88,28 @@ class SpinerulesExplained(Spinerules):
 
     def normalize(self, ruleset: RuleSet, outputs: Sequence[Any]) -> list[Verdicts]:
         return [tuple(verdict_level(o[t].verdict) for t in ruleset.techniques) for o in outputs]
+
+
+class SpinerulesFired(Spinerules):
+    name = "spinerules-fired"
+    description = (
+        "spinerules, every fired action (evaluate, then Result.fired_actions: rule, action, "
+        "technique, site); compare with handwritten-fired"
+    )
+
+    def run(self, compiled: Any, profiles: Sequence[Profile]) -> list[Any]:
+        evaluate = compiled.evaluate
+        return [(res, res.fired_actions) for res in map(evaluate, profiles)]
+
+    def normalize(self, ruleset: RuleSet, outputs: Sequence[Any]) -> list[Verdicts]:
+        """Synthetic rules have flat techniques: the verdicts are the fired actions folded,
+        which checks the fired actions themselves. The shipped rulesets have a hierarchy that
+        `fired_actions` reports as written: their verdicts come from the result."""
+        from benchmarks.engines.handwritten import fold
+
+        if ruleset.origin == "shipped":
+            return super().normalize(ruleset, [res.verdicts() for res, _ in outputs])
+        return [
+            fold(ruleset, ((ACTION_WORDS.index(a.kind), a.technique) for a in fired))
+            for _, fired in outputs
+        ]

@@ -29,6 +29,7 @@ FireFn = Callable[[Sequence[Normal]], list[int]]
 ScreenFn = Callable[[Sequence[Normal]], dict[str, Verdict]]
 LevelsFn = Callable[[Sequence[Normal]], tuple[int, ...]]
 PartialFn = Callable[[Sequence[Normal]], tuple[list[int], list[int]]]
+PartialLevelsFn = Callable[[Sequence[Normal]], tuple[tuple[int, ...], tuple[int, ...]]]
 NormFn = Callable[[Mapping[str, Any]], tuple[Normal, ...]]
 
 #: ints with at most this many values can be switched on by the index
@@ -76,6 +77,16 @@ class Program:
         (unknown facts are `None`), through the index where the facts it switches on are
         known."""
         return self.later.partial(values)
+
+    def levels_partial(self, values: Sequence[Normal]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Any profile -> (floor, ceiling) level per technique, unqualified actions only: the
+        levels of the fired actions, and of the fired and pending ones, pushed down the
+        technique hierarchy."""
+        return self.later.plevels(values)
+
+    def screen_partial(self, values: Sequence[Normal]) -> dict[str, Verdict]:
+        """Any profile -> technique -> verdict, unqualified actions only."""
+        return self.later.pscreen(values)
 
     def index_tree(self, budget: int | None = None) -> Tree:
         """The index over the rules (built again: nothing keeps it after compiling)."""
@@ -209,11 +220,16 @@ def compile_model(model: Model) -> Program:
 
 
 class _Later:
-    """The generated code screening does not need: `fire` (complete profiles) and `partial`
-    (any profile), compiled together on first use, under a lock, from a shallow index (at most
-    two copies per rule: `fire` tests every rule that may fire, with no early exit, so its code
-    grows with the copies in its tree). Until then `fire` and `partial` are stand-ins that
-    compile, then call."""
+    """The generated code `compile_text` does not build: each unit is generated and compiled
+    on its first use, under a lock, from a shallow index (at most two copies per rule: these
+    functions test every rule of a leaf, with no early exit, so their code grows with the
+    copies in the tree). Until then each function is a stand-in that compiles its unit, then
+    calls the real one.
+
+    - `fire`: the fired rules of a complete profile (explanations);
+    - `partial`: the fired and pending rules of any profile (explanations);
+    - `plevels`, `pscreen`: the floor and ceiling levels, and the verdicts, of any profile
+      (screening a partial profile)."""
 
     def __init__(
         self,
@@ -227,39 +243,53 @@ class _Later:
         self._domains = domains
         self._reads = reads
         self._lock = threading.Lock()
-        self.fire: FireFn = self._first_fire
-        self.partial: PartialFn = self._first_partial
+        self._shallow: Tree | None = None
+        self._done: set[str] = set()
+        self.fire: FireFn = lambda v: self._unit("fire").fire(v)
+        self.partial: PartialFn = lambda v: self._unit("partial").partial(v)
+        self.plevels: PartialLevelsFn = lambda v: self._unit("plevels").plevels(v)
+        self.pscreen: ScreenFn = lambda v: self._unit("plevels").pscreen(v)
 
     def _tree(self) -> Tree:
-        n = len(self._lowered)
-        return build(list(enumerate(self._lowered)), dict(self._domains), self._reads, 2 * n + 64)
+        if self._shallow is None:
+            n = len(self._lowered)
+            every = list(enumerate(self._lowered))
+            self._shallow = build(every, dict(self._domains), self._reads, 2 * n + 64)
+        return self._shallow
+
+    def _lines(self, unit: str) -> list[str]:
+        gen = self._generator
+        if unit == "fire":
+            return gen.fire(self._tree())
+        if unit == "partial":
+            return gen.partial(self._tree())
+        return gen.partial_levels(self._tree())
+
+    def _unit(self, unit: str) -> _Later:
+        with self._lock:
+            if unit not in self._done:
+                namespace = self._generator.compile(self._lines(unit))
+                for name in _UNITS[unit]:
+                    setattr(self, name, namespace[name])
+                self._done.add(unit)
+                if self._done == set(_UNITS):
+                    self._shallow = None  # every unit compiled: the tree is not needed again
+        return self
 
     def source(self, everything: bool = False) -> str:
-        """The source of `fire` and `partial` (with `everything`, of the screening functions
-        too), generated again."""
+        """The source of the units (with `everything`, of the screening functions too),
+        generated again."""
         gen = self._generator
         with self._lock:  # generating names constants: one generator at a time
-            lines = gen.later(self._tree())
+            lines = [line for unit in _UNITS for line in self._lines(unit)]
             if everything:
                 deep = build(list(enumerate(self._lowered)), dict(self._domains), self._reads)
                 lines = gen.screening(deep) + lines
         return "\n".join(lines) + "\n"
 
-    def _compile(self) -> None:
-        with self._lock:
-            if self.fire == self._first_fire:  # not compiled by another thread meanwhile
-                gen = self._generator
-                namespace = gen.compile(gen.later(self._tree()))
-                self.partial = namespace["partial"]
-                self.fire = namespace["fire"]
 
-    def _first_fire(self, values: Sequence[Normal]) -> list[int]:
-        self._compile()
-        return self.fire(values)
-
-    def _first_partial(self, values: Sequence[Normal]) -> tuple[list[int], list[int]]:
-        self._compile()
-        return self.partial(values)
+#: the functions of each unit of `_Later`
+_UNITS = {"fire": ("fire",), "partial": ("partial",), "plevels": ("plevels", "pscreen")}
 
 
 # ---- code generation ----------------------------------------------------------------------
@@ -453,15 +483,18 @@ class _Generator:
         self.check()
         return self._take()
 
-    def later(self, tree: Tree) -> list[str]:
-        """`fire(v)`: the fired rules of a complete profile; `partial(v)`: the fired and the
-        pending rules of any profile. Both in rule order: a patient reaches one leaf, and a
-        leaf keeps its rules in order."""
+    def fire(self, tree: Tree) -> list[str]:
+        """`fire(v)`: the fired rules of a complete profile, in rule order (a patient reaches
+        one leaf, and a leaf keeps its rules in order)."""
         self.lines += ["def fire(v):"]
         self.unpack()
         self.lines += ["    out = []", "    add = out.append"]
         self.tree(tree, 1, self.fire_leaf)
         self.lines += ["    return out"]
+        return self._take()
+
+    def partial(self, tree: Tree) -> list[str]:
+        """`partial(v)`: the fired and the pending rules of any profile, in rule order."""
         self.lines += ["def partial(v):"]
         self.unpack()
         self.lines += ["    out = []", "    add = out.append"]
@@ -470,10 +503,64 @@ class _Generator:
         self.lines += ["    return out, held"]
         return self._take()
 
+    def partial_levels(self, tree: Tree) -> list[str]:
+        """`plevels(v)`: per technique, the floor (the highest level of the fired actions)
+        and the ceiling (of the fired and pending ones) of any profile, pushed down the
+        hierarchy; `pscreen(v)`: the verdicts (undetermined where the two differ)."""
+        techs = range(len(self.techniques))
+        self.lines += ["def plevels(v):"]
+        self.unpack()
+        if self.techniques:
+            self.lines.append(
+                "    " + " = ".join([*(f"f{t}" for t in techs), *(f"c{t}" for t in techs)]) + " = 0"
+            )
+        self.tree(tree, 1, self.levels_leaf, unknown=True)
+        for child, parent, explicit in self.parents:
+            for x in "fc":
+                guard = f" and {x}{parent} >= {RESTRICTIVE}" if explicit else ""
+                self.lines.append(
+                    f"    if {x}{child} < {x}{parent}{guard}: {x}{child} = {x}{parent}"
+                )
+        floor = "".join(f"f{t}, " for t in techs)
+        ceiling = "".join(f"c{t}, " for t in techs)
+        self.lines.append(f"    return ({floor}), ({ceiling})")
+        pairs = ", ".join(
+            f"{name!r}: _V[f[{t}]] if f[{t}] == c[{t}] else _U"
+            for t, name in enumerate(self.techniques)
+        )
+        self.lines += ["def pscreen(v):", "    f, c = plevels(v)", f"    return {{{pairs}}}"]
+        return self._take()
+
+    def levels_leaf(self, leaf: Leaf, pad: str) -> None:
+        """Per technique two chains, most restrictive level first, each stopping at the first
+        rule that decides it: the floor from the rules that fire, the ceiling from those that
+        may (fired or pending)."""
+        chains: dict[int, dict[int, list[Cond]]] = {}
+        for index, cond in leaf.rules:
+            for t, level in self.direct[index]:
+                chains.setdefault(t, {}).setdefault(level, []).append(cond)
+        for t in sorted(chains):
+            for x, may in (("f", False), ("c", True)):
+                keyword = "if"
+                for level in sorted(chains[t], reverse=True):
+                    conds = chains[t][level]
+                    if any(c is True for c in conds):
+                        otherwise = "" if keyword == "if" else "else: "
+                        self.lines.append(f"{pad}{otherwise}{x}{t} = {level}")
+                        break
+                    either = " or ".join(
+                        f"not {self.known(c, False)}" if may else self.known(c, True)
+                        for c in conds
+                        if not isinstance(c, bool)
+                    )
+                    self.lines.append(f"{pad}{keyword} {either}: {x}{t} = {level}")
+                    keyword = "elif"
+
     def compile(self, lines: list[str]) -> dict[str, Any]:
         namespace: dict[str, Any] = {
             "__builtins__": {},
             "_V": BY_LEVEL,
+            "_U": Verdict.UNDETERMINED,
             "_bad": _BadInput,
             "_frozenset": frozenset,
             "_str": str,

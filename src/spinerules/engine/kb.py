@@ -23,7 +23,6 @@ from .result import (
     blank_assessment,
     lone_assessment,
 )
-from .run import run
 
 __all__ = ["KnowledgeBase"]
 
@@ -116,8 +115,7 @@ class KnowledgeBase:
         values = self.check(facts)
         if None not in values:
             return self._program.screen_complete(values)
-        fired, pending = run(self._program, values)
-        return Result(self, values, fired, pending).verdicts()
+        return self._program.screen_partial(values)
 
     def screen_many(self, profiles: Iterable[Mapping[str, Any]]) -> list[dict[str, Verdict]]:
         screen = self.screen
@@ -125,11 +123,7 @@ class KnowledgeBase:
 
     def evaluate(self, facts: Mapping[str, Any]) -> Result:
         """Verdicts and their reasons for one patient. Missing keys and `None` mean unknown."""
-        values = self.check(facts)
-        if None not in values:  # complete: fired rules are found only when explanations are
-            return Result(self, values, None, ())
-        fired, pending = run(self._program, values)
-        return Result(self, values, fired, pending)
+        return Result(self, self.check(facts))
 
     def evaluate_many(self, profiles: Iterable[Mapping[str, Any]]) -> list[Result]:
         return [self.evaluate(p) for p in profiles]

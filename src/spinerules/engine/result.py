@@ -319,30 +319,33 @@ class Result:
 
     _kb: KnowledgeBase
     _values: tuple[Normal, ...]
-    _pending: tuple[int, ...]
     _complete: bool
 
-    def __init__(
-        self,
-        kb: KnowledgeBase,
-        values: tuple[Normal, ...],
-        fired: tuple[int, ...] | None,
-        pending: tuple[int, ...],
-    ) -> None:
-        """`fired` None means a complete profile whose fired rules are found when first needed
-        (verdicts alone come from the generated screening code)."""
+    def __init__(self, kb: KnowledgeBase, values: tuple[Normal, ...]) -> None:
+        """`values`: the checked profile. Nothing is evaluated yet: verdicts come from the
+        generated screening code, fired and pending rules from the generated rule tests,
+        each when first asked for."""
         own = self.__dict__
         own["_kb"] = kb
         own["_values"] = values
-        own["_pending"] = pending
-        own["_complete"] = fired is None
-        if fired is not None:
-            own["_fired"] = fired
+        own["_complete"] = None not in values
 
     @_lazy
     def _fired(self) -> tuple[int, ...]:
-        """Complete profiles only (a partial one is given its fired rules)."""
-        return tuple(self._kb.program.fire_complete(self._values))
+        """The fired rules' indexes, in rule order."""
+        if self._complete:
+            return tuple(self._kb.program.fire_complete(self._values))
+        return self._ran[0]
+
+    @_lazy
+    def _pending(self) -> tuple[int, ...]:
+        """The pending rules' indexes, in rule order (none for a complete profile)."""
+        return () if self._complete else self._ran[1]
+
+    @_lazy
+    def _ran(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        fired, pending = self._kb.program.fire_partial(self._values)
+        return tuple(fired), tuple(pending)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Result is immutable: cannot set `{name}`")
@@ -358,27 +361,13 @@ class Result:
 
     @_lazy
     def _levels(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """(floor, ceiling) level per technique, unqualified actions only."""
+        """(floor, ceiling) level per technique, unqualified actions only (from the generated
+        code)."""
         prog = self._kb.program
-        if self._complete:  # the screening code knows them
+        if self._complete:
             levels = prog.levels_complete(self._values)
             return levels, levels
-        entries = prog.entries
-        floor = [0] * len(prog.techniques)
-        for r in self._fired:
-            for number in prog.rule_entries[r]:
-                _, t, site, level, _ = entries[number]
-                if site < 0 and level > floor[t]:
-                    floor[t] = level
-        ceiling = list(floor)
-        for r in self._pending:
-            for number in prog.rule_entries[r]:
-                _, t, site, level, _ = entries[number]
-                if site < 0 and level > ceiling[t]:
-                    ceiling[t] = level
-        prog.push_down(floor)
-        prog.push_down(ceiling)
-        return tuple(floor), tuple(ceiling)
+        return prog.levels_partial(self._values)
 
     @_lazy
     def _sited(self) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
@@ -441,8 +430,11 @@ class Result:
 
     def verdicts(self) -> dict[str, Verdict]:
         """Every technique's verdict (no site), in declaration order."""
-        if self._complete:  # the screening code says it all
-            return self._kb.program.screen_complete(self._values)
+        if "_levels" not in self.__dict__:  # the screening code says it all
+            prog = self._kb.program
+            if self._complete:
+                return prog.screen_complete(self._values)
+            return prog.screen_partial(self._values)
         floor, ceiling = self._levels
         return {
             name: Verdict.UNDETERMINED if ceiling[i] > floor[i] else BY_LEVEL[floor[i]]

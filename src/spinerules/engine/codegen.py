@@ -12,6 +12,7 @@ runs with no builtins. `Program.code` shows what was generated.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -22,12 +23,14 @@ from ..model.model import BY_LEVEL, RESTRICTIVE, Fact, FactKind, Hierarchy, Mode
 from ..model.profile import Normal
 from .index import Cond, Leaf, Tree, build
 from .logic import COMPARISONS, Atom, Junction, Lowered, lower, slots_of
+from .result import FiredAction
 
 __all__ = ["Program", "compile_model"]
 
 FireFn = Callable[[Sequence[Normal]], list[int]]
 ScreenFn = Callable[[Sequence[Normal]], dict[str, Verdict]]
 LevelsFn = Callable[[Sequence[Normal]], tuple[int, ...]]
+ActsFn = Callable[[Sequence[Normal]], list[FiredAction]]
 PartialFn = Callable[[Sequence[Normal]], tuple[list[int], list[int]]]
 PartialLevelsFn = Callable[[Sequence[Normal]], tuple[tuple[int, ...], tuple[int, ...]]]
 NormFn = Callable[[Mapping[str, Any]], tuple[Normal, ...]]
@@ -71,6 +74,10 @@ class Program:
     def fire_complete(self, values: Sequence[Normal]) -> list[int]:
         """Complete profile -> fired rule indexes, in rule order (through the index)."""
         return self.later.fire(values)
+
+    def actions_complete(self, values: Sequence[Normal]) -> list[FiredAction]:
+        """Complete profile -> every action of every fired rule, in rule order."""
+        return self.later.acts(values)
 
     def fire_partial(self, values: Sequence[Normal]) -> tuple[list[int], list[int]]:
         """Any profile -> (fired, pending) rule indexes, each in rule order, by Kleene's logic
@@ -246,9 +253,18 @@ class _Later:
         self._shallow: Tree | None = None
         self._done: set[str] = set()
         self.fire: FireFn = lambda v: self._unit("fire").fire(v)
+        self.acts: ActsFn = lambda v: self._unit("fire").acts(v)
         self.partial: PartialFn = lambda v: self._unit("partial").partial(v)
         self.plevels: PartialLevelsFn = lambda v: self._unit("plevels").plevels(v)
         self.pscreen: ScreenFn = lambda v: self._unit("plevels").pscreen(v)
+
+    @functools.cached_property
+    def action_table(self) -> tuple[tuple[FiredAction, ...], ...]:
+        """Per rule, its actions as `Result.fired_actions` reports them."""
+        return tuple(
+            tuple(FiredAction(rule.id, a.kind.value, a.technique, a.site) for a in rule.actions)
+            for rule in self._generator.model.rules
+        )
 
     def _tree(self) -> Tree:
         if self._shallow is None:
@@ -260,7 +276,7 @@ class _Later:
     def _lines(self, unit: str) -> list[str]:
         gen = self._generator
         if unit == "fire":
-            return gen.fire(self._tree())
+            return gen.fire(self._tree(), self.action_table)
         if unit == "partial":
             return gen.partial(self._tree())
         return gen.partial_levels(self._tree())
@@ -289,7 +305,11 @@ class _Later:
 
 
 #: the functions of each unit of `_Later`
-_UNITS = {"fire": ("fire",), "partial": ("partial",), "plevels": ("plevels", "pscreen")}
+_UNITS = {
+    "fire": ("fire", "acts"),
+    "partial": ("partial",),
+    "plevels": ("plevels", "pscreen"),
+}
 
 
 # ---- code generation ----------------------------------------------------------------------
@@ -483,15 +503,28 @@ class _Generator:
         self.check()
         return self._take()
 
-    def fire(self, tree: Tree) -> list[str]:
+    def fire(self, tree: Tree, actions: Sequence[tuple[FiredAction, ...]]) -> list[str]:
         """`fire(v)`: the fired rules of a complete profile, in rule order (a patient reaches
-        one leaf, and a leaf keeps its rules in order)."""
-        self.lines += ["def fire(v):"]
-        self.unpack()
-        self.lines += ["    out = []", "    add = out.append"]
-        self.tree(tree, 1, self.fire_leaf)
-        self.lines += ["    return out"]
+        one leaf, and a leaf keeps its rules in order); `acts(v)`: their actions, each rule's
+        a constant `_a<rule>` from `actions`."""
+        for name, add in (("fire", "out.append"), ("acts", "out.extend")):
+            self.lines += [f"def {name}(v):"]
+            self.unpack()
+            self.lines += ["    out = []", f"    add = {add}"]
+            self.tree(tree, 1, self.fire_leaf if name == "fire" else self.acts_leaf)
+            self.lines += ["    return out"]
+        for r, found in enumerate(actions):
+            self.constants[f"_a{r}"] = found
         return self._take()
+
+    def acts_leaf(self, leaf: Leaf, pad: str) -> None:
+        """Test every rule of the leaf; add the actions of each that fires."""
+        for index, cond in leaf.rules:
+            if cond is True:
+                self.lines.append(f"{pad}add(_a{index})")
+            else:
+                assert not isinstance(cond, bool)
+                self.lines.append(f"{pad}if {self.expr(cond)}: add(_a{index})")
 
     def partial(self, tree: Tree) -> list[str]:
         """`partial(v)`: the fired and the pending rules of any profile, in rule order."""

@@ -16,7 +16,6 @@ from .codegen import Program, compile_model
 from .result import (
     Assessment,
     Entry,
-    FiredAction,
     Reason,
     Result,
     Verdict,
@@ -167,14 +166,6 @@ class KnowledgeBase:
             found = lone_assessment(name, self.explain_table[number])
             self.alone_assessed[key] = found
         return found
-
-    @cached_property
-    def action_table(self) -> tuple[tuple[FiredAction, ...], ...]:
-        """Per rule, its actions as `Result.fired_actions` reports them."""
-        return tuple(
-            tuple(FiredAction(rule.id, a.kind.value, a.technique, a.site) for a in rule.actions)
-            for rule in self._model.rules
-        )
 
     @cached_property
     def explain_table(self) -> tuple[Entry, ...]:

@@ -797,7 +797,11 @@ class Result:
         rule order: the cheapest complete account of what fired, read from a table built
         once per knowledge base. What each technique inherits through the hierarchies, and
         which action decides, is in `assessments()`."""
-        return tuple(chain.from_iterable(map(self._kb.action_table.__getitem__, self._fired)))
+        prog = self._kb.program
+        if self._complete:
+            return tuple(prog.actions_complete(self._values))
+        table = prog.later.action_table
+        return tuple(chain.from_iterable(map(table.__getitem__, self._fired)))
 
     @property
     def facts(self) -> Mapping[str, Any]:

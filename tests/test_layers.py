@@ -27,8 +27,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("syntax",),
     ("model",),
     ("engine",),
-    ("api", "filetests", "analysis", "testing"),
-    ("cli", "pytest_plugin", "__main__", "analysis.__main__", ""),  # "": the package itself
+    ("api", "filetests", "analysis", "testing", "screening"),
+    ("cli", "pytest_plugin", "spark", "__main__", "analysis.__main__", ""),  # "": the package itself
 )
 
 #: (importing module, function) -> the module it may import although it is above: entry points

@@ -20,6 +20,7 @@ __all__ = [
     "FactError",
     "ImportCycleError",
     "ImportNotFoundError",
+    "ProfileError",
     "RangeError",
     "RulesError",
     "RulesErrors",
@@ -173,6 +174,21 @@ class FactError(SpinerulesError, ValueError):
         self.allowed = allowed
         text = message if allowed is None else f"{message}; allowed: {allowed}"
         super().__init__(text)
+
+
+class ProfileError(FactError):
+    """Every problem of one profile (and, in a batch, which row it is): `errors` holds one
+    `FactError` per bad fact, `row` the profile's position in the batch (0-based) or None."""
+
+    def __init__(self, errors: Sequence[FactError], row: int | None = None) -> None:
+        self.errors = tuple(errors)
+        self.row = row
+        where = f"row {row}: " if row is not None else ""
+        count = len(self.errors)
+        head = f"{where}{count} bad fact{'s' if count != 1 else ''}: " if count > 1 else where
+        super().__init__(
+            ", ".join(e.fact for e in self.errors), head + "; ".join(str(e) for e in self.errors)
+        )
 
 
 class UnknownNameError(SpinerulesError, LookupError):

@@ -1,4 +1,4 @@
-"""The `spinerules` command: list, check, fmt, test, query, explain and analyze rules files.
+"""The `spinerules` command: list, check, fmt, test, query, explain, analyze and screen.
 
     spinerules list
     spinerules check PATH...                 [--format json] [--strict]
@@ -7,6 +7,7 @@
     spinerules query RULESET|PATH            [--fact K=V ...] [--json FILE|-] [--format json]
     spinerules explain RULESET|PATH          [--fact K=V ...] [--json FILE|-] [--rule ID ...]
     spinerules analyze RULESET|PATH          [--check CHECK ...] [--format json]
+    spinerules screen RULESET|PATH INPUT --out OUTPUT   [--keep COLUMN ...] [--strict]
 
 Exit status: 0 when all is well, 1 when the files have errors (or tests fail, or `fmt --check`
 finds files to reformat), 2 for a usage mistake (unknown option, missing file, wrong fact).
@@ -43,7 +44,7 @@ __all__ = ["SUBCOMMANDS", "Out", "Subcommand", "arg", "main", "subcommand"]
 
 #: The command modules (`cmd_NAME.py`), in the order `spinerules --help` lists them; importing
 #: one registers its command.
-COMMANDS = ("list", "check", "fmt", "test", "query", "explain", "analyze")
+COMMANDS = ("list", "check", "fmt", "test", "query", "explain", "analyze", "screen")
 for _name in COMMANDS:
     importlib.import_module(f".cmd_{_name}", __name__)
 

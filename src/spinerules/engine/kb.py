@@ -6,12 +6,16 @@ from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Any
 
-from ..errors import UnknownNameError
+from .._resources import rulesets_dir
+from ..errors import FactError, ProfileError, SpinerulesError, UnknownNameError
 from ..model.load import GENERAL_SCREENING
 from ..model.model import Fact, Model, Node, Rule, RulesetInfo, RulesWarning
-from ..model.profile import Normal, denormalize, normalize
+from ..model.profile import Normal, denormalize, normalize, problems, read_record
+from ..model.validate import validate
 from ..suggest import did_you_mean
 from ..syntax.nodes import TestNode
+from ..syntax.reader import parse
+from ..syntax.source import Source
 from .codegen import Program, compile_model
 from .result import (
     Assessment,
@@ -96,6 +100,24 @@ class KnowledgeBase:
         return any(info.shipped and info.name == GENERAL_SCREENING for info in self.rulesets)
 
     @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of every file the knowledge base was built from and of the spinerules version
+        (`Model.fingerprint`): two knowledge bases with one fingerprint give the same answers."""
+        return self._model.fingerprint
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A knowledge base pickles as the text of its files and its fingerprint: unpickling
+        (in another process, on a Spark executor) reads and compiles the texts again, without
+        touching any file, and refuses a result whose fingerprint differs (another spinerules
+        version on the other side)."""
+        shipped = rulesets_dir().resolve()
+        texts = tuple(
+            (s.name, s.text, s.path is not None and s.path.parent == shipped)
+            for s in self._model.sources
+        )
+        return (_rebuild, (self._model.name, texts, self.fingerprint))
+
+    @cached_property
     def rule_index(self) -> Mapping[str, int]:
         return {rule.id: i for i, rule in enumerate(self._model.rules)}
 
@@ -116,16 +138,49 @@ class KnowledgeBase:
             return self._program.screen_complete(values)
         return self._program.screen_partial(values)
 
-    def screen_many(self, profiles: Iterable[Mapping[str, Any]]) -> list[dict[str, Verdict]]:
-        screen = self.screen
-        return [screen(p) for p in profiles]
+    def read_profile(self, record: Mapping[str, Any], separator: str = ",") -> dict[str, Any]:
+        """A record as tables, CSV files and data frames hold it, as a checked profile: empty,
+        `None`, NaN and pandas' `NA` read as unknown; text as the command line reads it (sets
+        split at `separator`); whole floats as ints; lists and arrays as sets (see
+        docs/api.md, "Reading records"). Raises `ProfileError` naming every bad fact."""
+        profile, errors = read_record(self._model.facts, record, separator)
+        errors += problems(self._model.facts, self._program.slots, profile)
+        if errors:
+            raise ProfileError(errors)
+        return profile
+
+    def screen_many(
+        self, profiles: Iterable[Mapping[str, Any]], errors: str = "raise"
+    ) -> list[Any]:
+        """`screen` for each profile. A bad profile raises `ProfileError` naming its row and
+        every bad fact (`errors="raise"`), or, with `errors="keep"`, stands in the list in
+        place of that row's verdicts while the other rows are screened."""
+        return self._many(self.screen, profiles, errors)
+
+    def _many(self, one: Any, profiles: Iterable[Mapping[str, Any]], errors: str) -> list[Any]:
+        if errors not in ("raise", "keep"):
+            raise ValueError(f"errors must be `raise` or `keep`, not `{errors}`")
+        out: list[Any] = []
+        for row, profile in enumerate(profiles):
+            try:
+                out.append(one(profile))
+            except FactError:
+                found = problems(self._model.facts, self._program.slots, profile)
+                failure = ProfileError(found or [FactError("<profile>", "not a profile")], row)
+                if errors == "raise":
+                    raise failure from None
+                out.append(failure)
+        return out
 
     def evaluate(self, facts: Mapping[str, Any]) -> Result:
         """Verdicts and their reasons for one patient. Missing keys and `None` mean unknown."""
         return Result(self, self.check(facts))
 
-    def evaluate_many(self, profiles: Iterable[Mapping[str, Any]]) -> list[Result]:
-        return [self.evaluate(p) for p in profiles]
+    def evaluate_many(
+        self, profiles: Iterable[Mapping[str, Any]], errors: str = "raise"
+    ) -> list[Any]:
+        """`evaluate` for each profile; a bad one as in `screen_many`."""
+        return self._many(self.evaluate, profiles, errors)
 
     # ---- helpers for Result ---------------------------------------------------------------
 
@@ -198,3 +253,23 @@ class KnowledgeBase:
             f"<KnowledgeBase {self.name}: {len(self.rules)} rules, {len(self.facts)} facts, "
             f"{len(self.techniques)} techniques>"
         )
+
+
+def _rebuild(
+    name: str, texts: tuple[tuple[str, str, bool], ...], fingerprint: str
+) -> KnowledgeBase:
+    """A pickled knowledge base: its files read and compiled again (`use` lines are resolved
+    among the texts themselves, already in load order; a shipped ruleset is this
+    installation's, once its text is the same)."""
+    shipped = rulesets_dir().resolve()
+    modules = tuple(
+        parse(Source(source, text, path=shipped / f"{source}.rules" if own else None))
+        for source, text, own in texts
+    )
+    kb = KnowledgeBase(validate(modules, name))
+    if kb.fingerprint != fingerprint:
+        raise SpinerulesError(
+            f"the knowledge base `{name}` unpickled with fingerprint {kb.fingerprint[:12]}, "
+            f"not {fingerprint[:12]}: another version of spinerules pickled it"
+        )
+    return kb

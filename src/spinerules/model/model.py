@@ -7,14 +7,16 @@ known to be well typed against `facts`.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from enum import StrEnum
 
 import attrs
 
+from .._version import __version__
 from ..diagnostics import Diagnostic
 from ..syntax.nodes import Condition, TestNode
-from ..syntax.source import Span
+from ..syntax.source import Source, Span
 from ..syntax.unparse import advise_text, refer_text, require_text, verdict_text
 
 __all__ = [
@@ -404,6 +406,19 @@ class Model:
     warnings: tuple[RulesWarning, ...]
     technique_tree: Hierarchy
     site_tree: Hierarchy
+    #: the files it was built from, the root last (what `use` brought in first)
+    sources: tuple[Source, ...] = attrs.field(default=(), eq=False, repr=False)
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of what decides every answer: the text of each file, in load order, and the
+        version of spinerules that reads them. Equal fingerprints, equal answers."""
+        digest = hashlib.sha256(f"spinerules {__version__}\0".encode())
+        for source in self.sources:
+            data = source.text.encode("utf-8", "surrogatepass")
+            digest.update(f"{len(data)}\0".encode())
+            digest.update(data)
+        return digest.hexdigest()
 
     def reaches(self, action: Action, technique: str, site: str | None = None) -> bool:
         """Whether a verdict action counts in `verdict(technique, at=site)` (docs/semantics.md,

@@ -14,7 +14,7 @@ from ..errors import FactError
 from ..suggest import did_you_mean
 from .model import Fact, FactKind
 
-__all__ = ["Normal", "denormalize", "normalize", "parse_value"]
+__all__ = ["Normal", "denormalize", "normalize", "parse_value", "problems", "read_record"]
 
 #: A normalised value: enum -> str, ordered -> rank (int), int -> int, bool -> bool,
 #: set -> frozenset[str], unknown -> None.
@@ -39,6 +39,25 @@ def normalize(
                 ", ".join(slots),
             )
     return tuple(_one(facts[name], profile.get(name)) for name in slots)
+
+
+def problems(
+    facts: Mapping[str, Fact], slots: tuple[str, ...], profile: Mapping[str, Any]
+) -> list[FactError]:
+    """Every problem of the profile, one `FactError` per bad fact (`normalize` stops at the
+    first): for reports that must name all of them."""
+    if not isinstance(profile, Mapping):
+        try:
+            normalize(facts, slots, profile)
+        except FactError as exc:
+            return [exc]
+    found = []
+    for key, value in profile.items():
+        try:
+            normalize(facts, slots, {key: value})
+        except FactError as exc:
+            found.append(exc)
+    return found
 
 
 def _one(fact: Fact, value: Any) -> Normal:
@@ -130,3 +149,65 @@ def parse_value(fact: Fact, text: str) -> Any:
 
 
 _INT = re.compile(r"-?(?:0|[1-9][0-9]{0,99})", re.ASCII)
+
+
+# ---- records: values as tables, CSV files and data frames hold them ----------------------------
+
+
+def read_record(
+    facts: Mapping[str, Fact], record: Mapping[str, Any], separator: str = ","
+) -> tuple[dict[str, Any], list[FactError]]:
+    """A row of a table as a profile: (the profile, one `FactError` per value that cannot be
+    read). Unknown, for any fact: a missing key, `None`, NaN (float or NumPy), pandas' `NA` or
+    `NaT`, and empty or blank text. Text is read as `parse_value` reads it, sets split at
+    `separator`; a set may also be a list, tuple or array of values; a whole float (3.0,
+    which a pandas int column with gaps holds) is an int; NumPy scalars are Python's. A key
+    that is not a fact is kept as it is, for the checker to name."""
+    out: dict[str, Any] = {}
+    errors: list[FactError] = []
+    for key, raw in record.items():
+        fact = facts.get(key) if isinstance(key, str) else None
+        if fact is None:
+            out[key] = raw
+            continue
+        try:
+            value = _cell(fact, raw, separator)
+        except FactError as exc:
+            errors.append(exc)
+            continue
+        if value is not None:
+            out[key] = value
+    return out, errors
+
+
+def _missing(raw: Any) -> bool:
+    if raw is None:
+        return True
+    if isinstance(raw, float):
+        return raw != raw  # NaN (NumPy's float64 is a float)
+    name = type(raw).__name__
+    return name in ("NAType", "NaTType") or (name == "float32" and raw != raw)
+
+
+def _cell(fact: Fact, raw: Any, separator: str) -> Any:
+    if _missing(raw):
+        return None
+    if hasattr(raw, "item") and type(raw).__module__ == "numpy":  # a NumPy scalar
+        raw = raw.item()
+        if _missing(raw):
+            return None
+    if isinstance(raw, str):
+        if not raw.strip():
+            return None
+        if fact.kind is FactKind.SET and separator != ",":
+            raw = raw.replace(separator, ",")
+        return parse_value(fact, raw)
+    if fact.kind is FactKind.SET:
+        if hasattr(raw, "tolist"):  # a NumPy or Arrow array
+            raw = raw.tolist()
+        if isinstance(raw, list | tuple | set | frozenset):
+            return [item.strip() if isinstance(item, str) else item for item in raw]
+        return raw  # the checker says what is wrong
+    if fact.kind is FactKind.INT and isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    return raw

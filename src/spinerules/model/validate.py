@@ -80,6 +80,7 @@ def validate(modules: tuple[n.Module, ...], name: str | None = None) -> Model:
         warnings=tuple(sorted(checker.warnings, key=_order)),
         technique_tree=_tree_of(checker.techniques),
         site_tree=_tree_of(checker.sites),
+        sources=tuple(m.source for m in modules),
     )
 
 

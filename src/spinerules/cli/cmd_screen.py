@@ -182,7 +182,7 @@ def _report(out: Out, name: str, fingerprint: str, summary: Summary, target: Pat
             f"{plural(summary.errors, 'row')} with errors",
             "bold",
             "red" if summary.errors else "green",
-        )  # fmt: skip
+        )
     )
     out.line(f"written to {target}")
     shown = [(t, c) for t, c in summary.verdicts.items() if c]

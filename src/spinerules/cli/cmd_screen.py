@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..errors import ProfileError
 from ..screening import Summary, screen_batches
 from .inputs import knowledge_base
 from .output import Out, plural
@@ -76,6 +77,9 @@ def cmd_screen(args: argparse.Namespace, out: Out) -> int:
             batch_size=args.batch_size, summary=summary,
         )  # fmt: skip
         _write(results, target, out_format, _progress(out, total))
+    except ProfileError as exc:  # --strict
+        out.error(f"{exc} (stopped there: --strict)")
+        return 1
     except ValueError as exc:  # a column that is not a fact, an unknown kept column
         raise UsageError(str(exc)) from None
     _report(out, kb.name, kb.fingerprint, summary, target)

@@ -148,6 +148,7 @@ def parse_value(fact: Fact, text: str) -> Any:
     return raw
 
 
+_WHOLE = re.compile(r"-?(?:0|[1-9][0-9]{0,99})\.0+", re.ASCII)
 _INT = re.compile(r"-?(?:0|[1-9][0-9]{0,99})", re.ASCII)
 
 
@@ -160,9 +161,11 @@ def read_record(
     """A row of a table as a profile: (the profile, one `FactError` per value that cannot be
     read). Unknown, for any fact: a missing key, `None`, NaN (float or NumPy), pandas' `NA` or
     `NaT`, and empty or blank text. Text is read as `parse_value` reads it, sets split at
-    `separator`; a set may also be a list, tuple or array of values; a whole float (3.0,
-    which a pandas int column with gaps holds) is an int; NumPy scalars are Python's. A key
-    that is not a fact is kept as it is, for the checker to name."""
+    `separator`; a bool may also be 1/0, y/n or t/f; a set may also be a list, tuple or array
+    of values; a whole float (3.0, which a pandas int column with gaps holds, or the text
+    `3.0`, as such a column is written out) is an int; NumPy
+    scalars are Python's. A key that is not a fact is kept as it is, for the checker to
+    name."""
     out: dict[str, Any] = {}
     errors: list[FactError] = []
     for key, raw in record.items():
@@ -178,6 +181,11 @@ def read_record(
         if value is not None:
             out[key] = value
     return out, errors
+
+
+#: how tables spell a bool, besides true/false/yes/no (`parse_value`): 1/0, y/n, t/f
+_TRUE = frozenset({1, "1", "y", "t"})
+_FALSE = frozenset({0, "0", "n", "f"})
 
 
 def _missing(raw: Any) -> bool:
@@ -196,9 +204,21 @@ def _cell(fact: Fact, raw: Any, separator: str) -> Any:
         raw = raw.item()
         if _missing(raw):
             return None
+    if (
+        fact.kind is FactKind.BOOL
+        and isinstance(raw, str | int | float)
+        and not isinstance(raw, bool)
+    ):
+        spelled = raw.strip().lower() if isinstance(raw, str) else raw
+        if spelled in _TRUE:
+            return True
+        if spelled in _FALSE:
+            return False
     if isinstance(raw, str):
         if not raw.strip():
             return None
+        if fact.kind is FactKind.INT and _WHOLE.fullmatch(raw.strip()):
+            raw = raw.strip().split(".")[0]  # 30.0, as a float column is written out
         if fact.kind is FactKind.SET and separator != ",":
             raw = raw.replace(separator, ",")
         return parse_value(fact, raw)

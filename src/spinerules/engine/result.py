@@ -58,7 +58,23 @@ class Reason:
     topic: str | None = None  # advice: its topic (`advise TOPIC "..."`)
 
     def to_dict(self) -> dict[str, Any]:
-        return _plain(self)
+        return {
+            "rule_id": self.rule_id,
+            "action": self.action,
+            "kind": self.kind,
+            "technique": self.technique,
+            "site": self.site,
+            "note": self.note,
+            "text": self.text,
+            "ruleset": self.ruleset,
+            "document": self.document,
+            "section": self.section,
+            "quote": self.quote,
+            "location": self.location,
+            "cites": [list(c) for c in self.cites],
+            "generalized": self.generalized,
+            "topic": self.topic,
+        }
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -609,9 +625,23 @@ class Result:
 
     def _verdict_disagreements(self) -> list[Disagreement]:
         kb = self._kb
+        prog = kb.program
         found: dict[tuple[Reason, Reason], list[tuple[str, str | None]]] = {}
-        for technique in kb.program.techniques:
-            for site in (None, *kb.program.sites):
+        # a permission is overridden only where it counts and a restriction fired: look only
+        # at the techniques some fired permission reaches, and there only where the floor is
+        # restrictive (most patients have no such place, and the search ends here)
+        permitted: set[int] = set()
+        for r in self._fired:
+            for number in prog.rule_entries[r]:
+                _, named, _, level, _ = prog.entries[number]
+                if level < RESTRICTIVE:
+                    permitted.update(prog.technique_tree.below(named, permissive=True))
+        for t, technique in enumerate(prog.techniques):
+            if t not in permitted:
+                continue
+            for site in (None, *prog.sites):
+                if self._floor_ceiling(t, site)[0] < RESTRICTIVE:
+                    continue
                 judged = self.assessment(technique, site)
                 if not judged.overridden:
                     continue
@@ -808,8 +838,13 @@ class Result:
         """The known facts, as given (sets as sorted lists)."""
         return self._kb.facts_as_given(self._values)
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict; the schema is documented in docs/api.md."""
+    def to_dict(self, compact: bool = False) -> dict[str, Any]:
+        """A JSON-ready dict; the schema is documented in docs/api.md. `compact`: for bulk
+        output, the verdicts, the rules deciding each (for an undetermined verdict, those
+        waiting), the facts to ask for, referrals and requirements, by rule id, without the
+        citations (which the rule ids lead to) and without the explanations."""
+        if compact:
+            return self._compact()
         techniques: dict[str, Any] = {}
         for name, judged in self.assessments().items():
             entry = judged.to_dict()
@@ -830,6 +865,26 @@ class Result:
             "missing": [m.to_dict() for m in self.missing],
             "fired": [r.id for r in self.fired],
             "pending": [r.id for r in self.pending],
+        }
+
+    def _compact(self) -> dict[str, Any]:
+        rules: dict[str, list[str]] = {}
+        verdicts: dict[str, str] = {}
+        for name, judged in self.assessments().items():
+            verdicts[name] = judged.verdict.value
+            deciding = judged.pending if judged.verdict is Verdict.UNDETERMINED else judged.reasons
+            if deciding:
+                rules[name] = list(dict.fromkeys(r.rule_id for r in deciding))
+        return {
+            "knowledge_base": self._kb.name,
+            "fingerprint": self._kb.fingerprint,
+            "verdicts": verdicts,
+            "rules": rules,
+            "missing": [m.fact for m in self.missing],
+            "referrals": [
+                {"urgency": r.urgency, "to": r.to, "rule": r.reason.rule_id} for r in self.referrals
+            ],
+            "requirements": [{"name": r.name, "rule": r.reason.rule_id} for r in self.requirements],
         }
 
     def __repr__(self) -> str:

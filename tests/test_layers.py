@@ -28,7 +28,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("model",),
     ("engine",),
     ("api", "filetests", "analysis", "testing", "screening"),
-    ("cli", "pytest_plugin", "spark", "__main__", "analysis.__main__", ""),  # "": the package itself
+    # "": the package itself
+    ("cli", "pytest_plugin", "spark", "__main__", "analysis.__main__", ""),
 )
 
 #: (importing module, function) -> the module it may import although it is above: entry points

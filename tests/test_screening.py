@@ -247,9 +247,11 @@ def test_an_unpickled_knowledge_base_from_another_version_is_refused(
     kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = pickle.dumps(kb)
+    from spinerules.engine import kb as kb_module
     from spinerules.model import model
 
     monkeypatch.setattr(model, "__version__", "0.0.0-other")
+    monkeypatch.setattr(kb_module, "_UNPICKLED", {})  # nothing unpickled in this process yet
     with pytest.raises(spinerules.SpinerulesError, match="another version of spinerules"):
         pickle.loads(data)
 

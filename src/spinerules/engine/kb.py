@@ -260,7 +260,11 @@ def _rebuild(
 ) -> KnowledgeBase:
     """A pickled knowledge base: its files read and compiled again (`use` lines are resolved
     among the texts themselves, already in load order; a shipped ruleset is this
-    installation's, once its text is the same)."""
+    installation's, once its text is the same). A process that already unpickled a knowledge
+    base of this fingerprint gets that one again (a Spark worker receives one per task)."""
+    known = _UNPICKLED.get(fingerprint)
+    if known is not None and known.name == name:
+        return known
     shipped = rulesets_dir().resolve()
     modules = tuple(
         parse(Source(source, text, path=shipped / f"{source}.rules" if own else None))
@@ -272,4 +276,11 @@ def _rebuild(
             f"the knowledge base `{name}` unpickled with fingerprint {kb.fingerprint[:12]}, "
             f"not {fingerprint[:12]}: another version of spinerules pickled it"
         )
+    if len(_UNPICKLED) >= 8:
+        _UNPICKLED.clear()
+    _UNPICKLED[fingerprint] = kb
     return kb
+
+
+#: knowledge bases unpickled in this process, by fingerprint
+_UNPICKLED: dict[str, KnowledgeBase] = {}

@@ -321,3 +321,71 @@ def test_screen_command_parquet_in_strict_and_usage_errors(tmp_path: Path) -> No
         "screen", "all", str(tmp_path / "in.parquet"), "--out", str(tmp_path / "o.x")
     )
     assert code == 2 and "--format" in err
+
+
+def test_set_columns_as_arrow_lists_keep_empty_unknown_and_bad_apart(kb: KnowledgeBase) -> None:
+    table = pa.table(
+        {
+            "condition": ["herniation"] * 5,
+            "symptoms": pa.array(
+                [["numbness", "tingling"], [], None, [""], ["numbness", "tingling"]],
+                pa.list_(pa.string()),
+            ),
+        }
+    )
+    out = screen_table(kb, table).to_pylist()
+    rows = [
+        {"condition": "herniation", "symptoms": ["numbness", "tingling"]},
+        {"condition": "herniation", "symptoms": []},
+        {"condition": "herniation"},
+        None,  # "" is not a symptom
+        {"condition": "herniation", "symptoms": ["numbness", "tingling"]},
+    ]
+    for got, profile in zip(out, rows, strict=True):
+        if profile is None:
+            assert got["error"] is not None and "symptoms" in got["error"]
+            continue
+        assert got["error"] is None
+        assert {t: got[t] for t in kb.techniques} == expected(kb, profile)
+        assert got["missing"] == [m.fact for m in kb.evaluate(profile).missing]
+
+
+TYPED = st.fixed_dictionaries(
+    {
+        "condition": st.sampled_from(["herniation", "stenosis", "osteochondrosis", None]),
+        "phase": st.sampled_from(["remission", "chronic", "subacute", "acute", None]),
+        "prior_fusion": st.sampled_from([True, False, None]),
+        "minutes_since_meal": st.sampled_from([0, 60, 120, 1440, None]),
+        "symptoms": st.one_of(
+            st.none(),
+            st.lists(st.sampled_from(["numbness", "tingling", "severe_leg_pain"]), unique=True),
+        ),
+    }
+)
+TYPES = {
+    "condition": pa.string(), "phase": pa.string(), "prior_fusion": pa.bool_(),
+    "minutes_since_meal": pa.int64(), "symptoms": pa.list_(pa.string()),
+}  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(TYPED, min_size=1, max_size=40), st.integers(1, 7))
+def test_every_row_of_an_arrow_table_is_screened_as_kb_screen_screens_it(
+    rows: list[dict[str, Any]], batch_size: int
+) -> None:
+    """The columnar path (rows of equal cells found per column, each distinct cell read once)
+    against `kb.screen` on each row, over batches of every size."""
+    kb = spinerules.load_all()
+    table = pa.table(
+        {name: pa.array([r[name] for r in rows], kind) for name, kind in TYPES.items()}
+    )
+    out = screen_table(kb, table, batch_size=batch_size)
+    for got, record in zip(out.to_pylist(), rows, strict=True):
+        profile = {k: v for k, v in record.items() if v is not None}
+        assert got["error"] is None
+        assert {t: got[t] for t in kb.techniques} == expected(kb, profile)
+        res = kb.evaluate(profile)
+        assert got["missing"] == [m.fact for m in res.missing]
+        judged = res.assessment("massage")
+        deciding = judged.pending if judged.verdict is Verdict.UNDETERMINED else judged.reasons
+        assert got["massage.rules"] == list(dict.fromkeys(r.rule_id for r in deciding))

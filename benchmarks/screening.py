@@ -77,18 +77,21 @@ def as_table(kb: Any, rows: list[dict[str, Any]]) -> Any:
     return pa.table(columns)
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
-    """(seconds, peak MiB, result) of one run."""
+def timed(fn: Callable[[], Any]) -> tuple[float, float]:
+    """(seconds, peak MiB): one timed run, then one under tracemalloc for the memory (which
+    slows allocation down too much to time with it on)."""
+    gc.collect()
+    t0 = time.perf_counter()
+    fn()
+    seconds = time.perf_counter() - t0
     gc.collect()
     tracemalloc.start()
-    t0 = time.perf_counter()
     try:
-        out = fn()
-        seconds = time.perf_counter() - t0
+        fn()
         peak = tracemalloc.get_traced_memory()[1] / 2**20
     finally:
         tracemalloc.stop()
-    return seconds, peak, out
+    return seconds, peak
 
 
 def run(rows: int, spark: bool) -> dict[str, Any]:
@@ -106,19 +109,10 @@ def run(rows: int, spark: bool) -> dict[str, Any]:
         for row, want in zip(got.to_pylist(), expected, strict=True):
             assert {t: row[t] for t in kb.techniques} == want, "screen_table disagrees"
         assert [r.verdicts() for r in kb.evaluate_many(check)] == [kb.screen(p) for p in check]
-        ways: dict[str, Callable[[], Any]] = {
-            "python loop over kb.screen": lambda: [kb.screen(p) for p in profiles],
-            "kb.evaluate_many, then verdicts()": lambda: [
-                r.verdicts() for r in kb.evaluate_many(profiles)
-            ],
-            "screen_table (verdicts)": lambda: screen_table(kb, table, reasons=False),
-            "screen_table (verdicts, deciding rules, missing facts)": lambda: screen_table(
-                kb, table, summary=Summary()
-            ),
-        }
+        ways = _ways(kb, profiles, table)
         found = {}
         for label, fn in ways.items():
-            seconds, peak, _ = timed(fn)
+            seconds, peak = timed(fn)
             found[label] = {"seconds": seconds, "rows_per_s": rows / seconds, "peak_mib": peak}
             print(f"{name:9} {label}: {rows / seconds:,.0f} rows/s, peak {peak:,.0f} MiB",
                   file=sys.stderr, flush=True)  # fmt: skip
@@ -129,6 +123,21 @@ def run(rows: int, spark: bool) -> dict[str, Any]:
             found["spark local[2]"] = run_spark(kb, table, rows)
         out["registers"][name] = found
     return out
+
+
+def _ways(kb: Any, profiles: list[dict[str, Any]], table: Any) -> dict[str, Callable[[], Any]]:
+    from spinerules.screening import Summary, screen_table
+
+    return {
+        "python loop over kb.screen": lambda: [kb.screen(p) for p in profiles],
+        "kb.evaluate_many, then verdicts()": lambda: [
+            r.verdicts() for r in kb.evaluate_many(profiles)
+        ],
+        "screen_table (verdicts)": lambda: screen_table(kb, table, reasons=False),
+        "screen_table (verdicts, deciding rules, missing facts)": lambda: screen_table(
+            kb, table, summary=Summary()
+        ),
+    }
 
 
 def run_spark(kb: Any, table: Any, rows: int) -> dict[str, Any]:
@@ -148,7 +157,8 @@ def run_spark(kb: Any, table: Any, rows: int) -> dict[str, Any]:
     session = (
         SparkSession.builder.master("local[2]").appName("spinerules-bench")
         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false").config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()
     )  # fmt: skip
     folder = tempfile.mkdtemp()

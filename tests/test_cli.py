@@ -301,7 +301,7 @@ def test_test_without_tests_and_with_broken_files_fails(folder: Path) -> None:
 def test_query_prints_the_verdict_table_and_the_rest(folder: Path) -> None:
     done = run(
         "query", "main.rules", "--fact", "condition=herniation", "--fact", "phase=chronic",
-        cwd=folder,
+        "--all", cwd=folder,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     rows = {row[0]: row for row in words(done.stdout) if row}
@@ -317,7 +317,7 @@ def test_query_prints_the_verdict_table_and_the_rest(folder: Path) -> None:
 
     cleared = run(
         "query", "main.rules", "--fact", "condition=herniation", "--fact", "phase=chronic",
-        "--fact", "fever=no", cwd=folder,
+        "--fact", "fever=no", "--all", cwd=folder,
     )  # fmt: skip
     rows = {row[0]: row for row in words(cleared.stdout) if row}
     assert rows["massage"][:3] == ["massage", "recommended", "chronic"]
@@ -479,11 +479,11 @@ def test_a_terminal_gets_colour_unless_no_color_is_set(
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("TERM", "xterm")
     monkeypatch.setenv("COLUMNS", "120")
-    _, text, _ = call("query", "main.rules", stdout=FakeTerminal())
+    _, text, _ = call("query", "main.rules", "--all", stdout=FakeTerminal())
     assert "\x1b[" in text
     assert "  ────" in text  # a rule under the table header
     monkeypatch.setenv("NO_COLOR", "1")
-    _, text, _ = call("query", "main.rules", stdout=FakeTerminal())
+    _, text, _ = call("query", "main.rules", "--all", stdout=FakeTerminal())
     assert "\x1b[" not in text
 
 
@@ -518,7 +518,7 @@ def test_query_lists_overridden_rules_with_the_techniques_they_lost_for(
     monkeypatch.chdir(folder)
     status, text, _ = call(
         "query", "main.rules", "--fact", "condition=herniation", "--fact", "phase=chronic",
-        "--fact", "fever=true",
+        "--fact", "fever=true", "--all",
     )  # fmt: skip
     assert status == 0
     lines = text.splitlines()
@@ -586,3 +586,19 @@ def test_explain_status_agrees_with_the_engine(data: st.DataObject) -> None:
             assert all(value is None for _, value in t.decided_by)
         else:  # a decided rule is decided by known parts (false ones under a `not` may fire it)
             assert all(value is not None for _, value in t.decided_by)
+
+
+def test_query_leads_with_cards_that_fit_80_columns(folder: Path) -> None:
+    done = run(
+        "query", "main.rules", "--fact", "condition=herniation", "--fact", "phase=chronic",
+        "--fact", "fever=true", cwd=folder,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    # the fever rule contraindicates massage (main.rules): the first card, a critical one
+    first = next(line for line in lines if line[:4] in ("STOP", "CARE", "INFO"))
+    assert first.startswith("STOP  ") and "Do not use massage" in first
+    assert "(fever)" in done.stdout  # the card names its rule
+    assert "TECHNIQUE" not in done.stdout  # the table is behind --all
+    assert "`--all` shows every technique's verdict" in lines[-1]

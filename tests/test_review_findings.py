@@ -59,9 +59,10 @@ def test_a_generator_set_is_refused_not_lost() -> None:
         kb.evaluate(profile())
     with pytest.raises(FactError):
         kb.screen(profile())
-    assert kb.evaluate({"red_flags": ("cauda_equina",), "phase": Phase.CHRONIC}).verdict(
-        "massage"
-    ) is Verdict.CONTRAINDICATED
+    assert (
+        kb.evaluate({"red_flags": ("cauda_equina",), "phase": Phase.CHRONIC}).verdict("massage")
+        is Verdict.CONTRAINDICATED
+    )
 
 
 # cache.py: "a cache that does not match the source is ignored, never trusted"; "the cache can only

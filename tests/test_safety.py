@@ -290,7 +290,7 @@ def test_query_says_when_the_general_screening_is_left_out_and_what_was_not_read
     out, err = io.StringIO(), io.StringIO()
     args = ["query", "herniation", "--fact", "condition=muscle_tension"]
     status = cli.main(
-        ["--color", "never", *args, "--fact", "red_flags=bladder_bowel_dysfunction"],
+        ["--color", "never", *args, "--fact", "red_flags=bladder_bowel_dysfunction", "--all"],
         stdout=out,
         stderr=err,
     )
@@ -300,7 +300,7 @@ def test_query_says_when_the_general_screening_is_left_out_and_what_was_not_read
     assert "not considered for this patient (no rule read them): red_flags" in text
     out = io.StringIO()
     flag = "red_flags=bladder_bowel_dysfunction"
-    cli.main(["--color", "never", "query", "all", "--fact", flag], stdout=out)
+    cli.main(["--color", "never", "query", "all", "--fact", flag, "--all"], stdout=out)
     assert "general safety screening is not included" not in out.getvalue()
     assert "[generalized to every condition]" in out.getvalue()
     assert KB.general_screening and not spinerules.load("herniation").general_screening

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import textwrap
 from collections.abc import Iterable
 
 from ..engine.kb import KnowledgeBase
@@ -11,24 +12,73 @@ from ..engine.result import Result
 from ..model.model import Verdict
 from .inputs import knowledge_base, profile
 from .output import VERDICT_STYLE, Out, citation, facts_line, first_of, section
-from .registry import FACTS, FORMAT, TARGET, subcommand
+from .registry import FACTS, FORMAT, TARGET, arg, subcommand
 
 
-@subcommand("query", TARGET, *FACTS, FORMAT)
+@subcommand(
+    "query",
+    TARGET,
+    *FACTS,
+    FORMAT,
+    arg("--all", dest="everything", action="store_true",
+        help="every technique's verdict, site verdicts, overrides and disagreements too"),
+)  # fmt: skip
 def cmd_query(args: argparse.Namespace, out: Out) -> int:
-    """Verdicts for one patient: the table, referrals, requirements, advice and next questions.
+    """The answer for one patient: a few cards, most important first.
 
-    Each technique gets its verdict with the deciding rule and its citation; facts left out are
-    unknown, and the verdicts they could change are `undetermined`, with the questions to ask
-    next, most decisive first. `--format json` prints `Result.to_dict()`.
+    One card per rule that decides something (do not use, caution, recommended, refer, first
+    do, advice), with the document it comes from; an incomplete-screening card with the
+    questions to ask when verdicts wait for facts. `--all` adds the table of every technique's
+    verdict with its deciding rule, site verdicts, overrides and disagreements. `--format json`
+    prints `Result.to_dict()` (cards included).
     """
     kb = knowledge_base(args.target)
     res = kb.evaluate(profile(kb, args))
     if args.format == "json":
         out.line(json.dumps(res.to_dict(), indent=2, ensure_ascii=False))
         return 0
-    _query_text(out, kb, res)
+    if args.everything:
+        _query_text(out, kb, res)
+    else:
+        _cards_text(out, kb, res)
     return 0
+
+
+_TAGS = {"critical": ("STOP", ("bold", "red")), "warning": ("CARE", ("bold", "yellow")),
+         "info": ("INFO", ("cyan",))}  # fmt: skip
+
+
+def _cards_text(out: Out, kb: KnowledgeBase, res: Result) -> None:
+    """The cards, each wrapped to 80 columns (or the terminal's width, if narrower)."""
+    width = min(out.width or 80, 80)
+    out.line(f"{out.style('knowledge base:', 'bold')} {kb.name}")
+    for line in textwrap.wrap(f"facts: {facts_line(res)}", width, subsequent_indent="  "):
+        out.line(line)
+    if res.unused_facts:
+        note = f"note: not considered (no rule read them): {', '.join(res.unused_facts)}"
+        for line in textwrap.wrap(note, width, subsequent_indent="  "):
+            out.line(out.style(line, "yellow"))
+    for card in res.cards():
+        tag, style = _TAGS[card.indicator]
+        out.line()
+        lines = textwrap.wrap(card.summary, width - 6) or [""]
+        out.line(f"{out.style(tag, *style)}  {lines[0]}")
+        for line in lines[1:]:
+            out.line(f"      {line}")
+        extra = [*(f"note: {n}" for n in card.notes if n not in card.summary)]
+        if card.questions:
+            extra.append("ask: " + ", ".join(card.questions))
+        where = f"{card.source}" + (f" § {card.section}" if card.section else "")
+        if card.rule_id:
+            where += f" ({card.rule_id})"
+        extra.append(where)
+        for item in extra:
+            for line in textwrap.wrap(item, width - 6):
+                out.line(out.style(f"      {line}", "dim"))
+    out.line()
+    out.line(
+        out.style("`--all` shows every technique's verdict; `explain` traces each rule", "dim")
+    )
 
 
 #: said by `query` when the knowledge base lacks the general screening

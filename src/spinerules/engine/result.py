@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 import attrs
 
 from ..model.model import BY_LEVEL, RESTRICTIVE, VERDICT_OF, ActionKind, Rule, Verdict
+from .cards import Card, build_cards
 from .logic import kleene
 
 if TYPE_CHECKING:
@@ -865,7 +866,19 @@ class Result:
             "missing": [m.to_dict() for m in self.missing],
             "fired": [r.id for r in self.fired],
             "pending": [r.id for r in self.pending],
+            "fingerprint": self._kb.fingerprint,
+            "cards": [c.to_dict() for c in self.cards()],
         }
+
+    @_lazy
+    def _cards(self) -> tuple[Card, ...]:
+        return build_cards(self)
+
+    def cards(self) -> tuple[Card, ...]:
+        """The result as a few findings, most important first: one card per rule that
+        decides something, an incomplete-screening card listing the questions to ask, a card
+        when the general safety screening is not included (see `engine/cards.py`)."""
+        return self._cards
 
     def _compact(self) -> dict[str, Any]:
         rules: dict[str, list[str]] = {}

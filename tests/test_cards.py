@@ -94,3 +94,13 @@ def test_a_referral_card_suggests_the_referral() -> None:
     assert urgent, [c.summary for c in res.cards()]
     assert urgent[0].summary.startswith("Refer urgently to ")
     assert urgent[0].suggestions and urgent[0].suggestions[0].startswith("Refer urgently to ")
+
+
+def test_a_card_says_each_technique_under_its_own_verdict() -> None:
+    # herniation_rest_no_strenuous_exercise: "ensure adequate rest, and avoid strenuous
+    # exercise" (002, Introduction): rest is recommended, strenuous exercise contraindicated
+    res = KB.evaluate({"condition": "herniation", "phase": "acute"})
+    (card,) = [c for c in res.cards() if c.rule_id == "herniation_rest_no_strenuous_exercise"]
+    head = card.summary.split(": ")[0]
+    assert head.startswith("Do not use strenuous exercise; Recommended: rest")
+    assert res.verdict("rest") is Verdict.RECOMMENDED

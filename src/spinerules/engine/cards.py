@@ -121,6 +121,7 @@ class _Finding:
         self.reason = reason
         self.kinds: dict[str, None] = {}
         self.techniques: dict[str, None] = {}
+        self.by_kind: dict[str, dict[str, None]] = {}  # verdict kind -> techniques
         self.sites: dict[str, None] = {}
         self.notes: dict[str, None] = {}
         self.suggestions: dict[str, None] = {}
@@ -155,11 +156,10 @@ def _summary(finding: _Finding, parents: Mapping[str, str | None]) -> str:
     if finding.urgent:
         parts.append(f"Refer urgently to {next(iter(finding.notes), 'a specialist')}")
     for kind in ("contraindicate", "caution", "recommend", "allow", "doubt"):
-        if kind in finding.kinds and finding.techniques:
-            names = _top_most(finding.techniques, parents)
+        if finding.by_kind.get(kind):
+            names = _top_most(finding.by_kind[kind], parents)
             where = f" at {_listed(list(finding.sites), 2)}" if finding.sites else ""
             parts.append(f"{_VERBS[kind]} {_listed(names)}{where}")
-            break
     if "refer" in finding.kinds and not finding.urgent:
         parts.append(f"Refer to {next(iter(finding.notes), 'a physician')}")
     if "require" in finding.kinds:
@@ -213,6 +213,7 @@ def build_cards(res: Result) -> tuple[Card, ...]:
             found = finding(reason)
             found.kinds[reason.kind] = None
             found.techniques[technique] = None
+            found.by_kind.setdefault(reason.kind, {})[technique] = None
         for site, verdict in res.site_verdicts(technique).items():
             if verdict is Verdict.UNDETERMINED or verdict is judged.verdict:
                 continue
@@ -220,6 +221,7 @@ def build_cards(res: Result) -> tuple[Card, ...]:
                 found = finding(reason)
                 found.kinds[reason.kind] = None
                 found.techniques[technique] = None
+                found.by_kind.setdefault(reason.kind, {})[technique] = None
                 if reason.site is not None:
                     found.sites[reason.site] = None
     for reason in (r for t in kb.techniques for r in res.doubts(t)):
@@ -227,6 +229,7 @@ def build_cards(res: Result) -> tuple[Card, ...]:
         found.kinds["doubt"] = None
         if reason.technique is not None:
             found.techniques[reason.technique] = None
+            found.by_kind.setdefault("doubt", {})[reason.technique] = None
     for referral in res.referrals:
         found = finding(referral.reason)
         found.kinds["refer"] = None

@@ -136,6 +136,8 @@ def test_to_dict_schema(demo: KnowledgeBase) -> None:
     assert json.loads(json.dumps(data)) == data
     assert set(data) == {
         "knowledge_base",
+        "fingerprint",
+        "cards",
         "general_screening",
         "facts",
         "unused_facts",
@@ -162,6 +164,8 @@ def test_to_dict_schema(demo: KnowledgeBase) -> None:
     }
     assert data["general_screening"] is False  # the demo does not use the shipped screening
     assert data["unused_facts"] == []  # phase decides mild_herniation, symptoms nerve_signs
+    assert data["fingerprint"] == demo.fingerprint
+    assert [c["rule_id"] for c in data["cards"]] == [c.rule_id for c in res.cards()]
     # mild_herniation fires; fever_blocks (fever unknown) could still contraindicate
     assert entry["verdict"] == "undetermined"
     assert (entry["floor"], entry["ceiling"]) == ("recommended", "contraindicated")

@@ -11,10 +11,8 @@ from ..errors import FactError, ProfileError, SpinerulesError, UnknownNameError
 from ..model.load import GENERAL_SCREENING
 from ..model.model import Fact, Model, Node, Rule, RulesetInfo, RulesWarning
 from ..model.profile import Normal, denormalize, normalize, problems, read_record
-from ..model.validate import validate
 from ..suggest import did_you_mean
 from ..syntax.nodes import TestNode
-from ..syntax.reader import parse
 from ..syntax.source import Source
 from .codegen import Program, compile_model
 from .result import (
@@ -265,6 +263,9 @@ def _rebuild(
     known = _UNPICKLED.get(fingerprint)
     if known is not None and known.name == name:
         return known
+    from ..model.validate import validate  # not before: `import spinerules` skips the parser
+    from ..syntax.reader import parse
+
     shipped = rulesets_dir().resolve()
     modules = tuple(
         parse(Source(source, text, path=shipped / f"{source}.rules" if own else None))

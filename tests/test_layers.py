@@ -27,9 +27,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("syntax",),
     ("model",),
     ("engine",),
-    ("api", "filetests", "analysis", "testing", "screening"),
+    ("api", "filetests", "analysis", "testing", "screening", "decisionlog"),
     # "": the package itself
-    ("cli", "pytest_plugin", "spark", "__main__", "analysis.__main__", ""),
+    ("cli", "server", "pytest_plugin", "spark", "__main__", "analysis.__main__", ""),
 )
 
 #: (importing module, function) -> the module it may import although it is above: entry points

@@ -44,7 +44,7 @@ __all__ = ["SUBCOMMANDS", "Out", "Subcommand", "arg", "main", "subcommand"]
 
 #: The command modules (`cmd_NAME.py`), in the order `spinerules --help` lists them; importing
 #: one registers its command.
-COMMANDS = ("list", "check", "fmt", "test", "query", "explain", "analyze", "screen")
+COMMANDS = ("list", "check", "fmt", "test", "query", "explain", "analyze", "screen", "serve")
 for _name in COMMANDS:
     importlib.import_module(f".cmd_{_name}", __name__)
 

@@ -12,7 +12,7 @@ from ..engine.result import Result
 from ..model.model import Verdict
 from .inputs import knowledge_base, profile
 from .output import VERDICT_STYLE, Out, citation, facts_line, first_of, section
-from .registry import FACTS, FORMAT, TARGET, arg, subcommand
+from .registry import FACTS, FORMAT, TARGET, UsageError, arg, subcommand
 
 
 @subcommand(
@@ -22,6 +22,8 @@ from .registry import FACTS, FORMAT, TARGET, arg, subcommand
     FORMAT,
     arg("--all", dest="everything", action="store_true",
         help="every technique's verdict, site verdicts, overrides and disagreements too"),
+    arg("--log", metavar="FILE",
+        help="append the decision to this JSON Lines decision log (docs/server.md)"),
 )  # fmt: skip
 def cmd_query(args: argparse.Namespace, out: Out) -> int:
     """The answer for one patient: a few cards, most important first.
@@ -34,6 +36,13 @@ def cmd_query(args: argparse.Namespace, out: Out) -> int:
     """
     kb = knowledge_base(args.target)
     res = kb.evaluate(profile(kb, args))
+    if args.log:
+        from ..decisionlog import DecisionLog
+
+        try:
+            DecisionLog(args.log).record(res)
+        except OSError as exc:
+            raise UsageError(f"cannot write `{args.log}`: {exc.strerror or exc}") from None
     if args.format == "json":
         out.line(json.dumps(res.to_dict(), indent=2, ensure_ascii=False))
         return 0

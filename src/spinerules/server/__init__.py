@@ -1,0 +1,25 @@
+"""The clinic's side: a CDS Hooks 2.0 service (`app.py`) and the FHIR R4 bindings that turn a
+patient's coded resources into facts (`bindings.py`); decisions go to `spinerules.decisionlog`.
+Needs the server extra: `pip install 'spinerules[server]'`."""
+
+from typing import Any
+
+from ..decisionlog import DecisionLog
+from ..engine.kb import KnowledgeBase
+from .bindings import BindingError, Bindings, load_bindings, shipped_bindings
+
+__all__ = [
+    "BindingError",
+    "Bindings",
+    "create_app",
+    "load_bindings",
+    "shipped_bindings",
+]
+
+
+def create_app(kb: KnowledgeBase, bindings: Bindings, log: DecisionLog | None = None) -> Any:
+    """The CDS Hooks service (an ASGI app) for `kb`, reading FHIR through `bindings`, logging
+    to `log`. FastAPI is imported here, on first use: it is an optional extra."""
+    from .app import create_app as make
+
+    return make(kb, bindings, log)

@@ -1,0 +1,333 @@
+"""`spinerules serve`: a CDS Hooks 2.0 service (an ASGI app on Starlette/FastAPI).
+
+    GET  /cds-services                   discovery: a patient-view service, an order-select
+                                         and an order-sign service for a massage order
+    POST /cds-services/{id}              cards for the patient in the request's prefetch
+    POST /cds-services/{id}/feedback     a card accepted or overridden (kept in the log)
+
+The patient's facts come from the prefetched FHIR R4 resources through the bindings
+(`bindings.py`); every resource is checked as R4 first. Bad requests get the spec's answers:
+400 with an OperationOutcome for JSON that is not a hook request, a hook the service does not
+serve or a resource that is not valid R4; 412 when a prefetch the service needs is missing
+(the service fetches nothing itself); 413 for a request larger than the limit. Nothing a client
+sends produces a 500 or a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fhir.resources.R4B import get_fhir_model_class
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+
+from ..decisionlog import DecisionLog
+from ..engine.kb import KnowledgeBase
+from ..errors import FactError
+from .bindings import RESOURCES, Bindings, Reading
+
+__all__ = ["SERVICES", "create_app"]
+
+_PREFETCH = {
+    "patient": "Patient/{{context.patientId}}",
+    "conditions": "Condition?patient={{context.patientId}}",
+    "observations": "Observation?patient={{context.patientId}}",
+    "procedures": "Procedure?patient={{context.patientId}}",
+    "medications": "MedicationStatement?patient={{context.patientId}}",
+}
+#: the prefetch keys a request must fill (the others may be absent)
+REQUIRED = ("conditions",)
+
+SERVICES = {
+    "spinerules-patient-view": {
+        "hook": "patient-view",
+        "title": "Massage therapy screening (lumbar spine)",
+        "description": "What massage techniques are contraindicated, need caution or are "
+        "recommended for this patient, and why, from the documents the rules cite.",
+    },
+    "spinerules-order-select": {
+        "hook": "order-select",
+        "title": "Massage order check (lumbar spine)",
+        "description": "Checks a draft massage order (ServiceRequest) against the patient's "
+        "contraindications and red flags.",
+    },
+    "spinerules-order-sign": {
+        "hook": "order-sign",
+        "title": "Massage order check before signing (lumbar spine)",
+        "description": "The same check as order-select, when the order is signed.",
+    },
+}
+
+#: the largest request body read, in bytes
+MAX_BODY = 2_000_000
+
+
+def outcome(status: int, message: str, code: str = "invalid") -> Any:
+    """An error response with a FHIR OperationOutcome body."""
+    body = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": code, "diagnostics": message}],
+    }
+    return JSONResponse(body, status_code=status)
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+
+
+def _resources(prefetch: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every resource of the prefetch (bundles unpacked), each checked as FHIR R4."""
+    found: list[dict[str, Any]] = []
+    for key, value in prefetch.items():
+        if value is None:
+            continue
+        if not isinstance(value, Mapping) or "resourceType" not in value:
+            raise _BadRequest(400, f"prefetch `{key}` is not a FHIR resource or Bundle")
+        items: list[Any] = [value]
+        if value.get("resourceType") == "Bundle":
+            entries = value.get("entry") or []
+            if not isinstance(entries, list):
+                raise _BadRequest(400, f"prefetch `{key}`: Bundle.entry must be a list")
+            items = [e.get("resource") for e in entries if isinstance(e, Mapping)]
+        expected = _PREFETCH[key].split("/")[0].split("?")[0] if key in _PREFETCH else None
+        for item in items:
+            if not isinstance(item, Mapping):
+                raise _BadRequest(400, f"prefetch `{key}` holds an entry without a resource")
+            kind = item.get("resourceType")
+            if expected is not None and kind != expected and kind != "OperationOutcome":
+                raise _BadRequest(
+                    400, f"prefetch `{key}` should hold {expected} resources, not `{kind}`"
+                )
+            if not isinstance(kind, str) or kind == "OperationOutcome":
+                continue
+            try:
+                get_fhir_model_class(kind).model_validate(dict(item))
+            except KeyError:
+                raise _BadRequest(400, f"`{kind}` is not a FHIR R4 resource type") from None
+            except Exception as exc:  # pydantic's ValidationError: not valid R4
+                first = str(exc).splitlines()
+                detail = " ".join(first[:3])[:300]
+                raise _BadRequest(
+                    400, f"prefetch `{key}`: not a valid R4 {kind}: {detail}"
+                ) from None
+            if kind in RESOURCES:
+                found.append(dict(item))
+    return found
+
+
+def _record_cards(reading: Reading, fingerprint: str) -> list[dict[str, Any]]:
+    """What the record shows that the rules could not take as a fact: for the clinician."""
+    cards = []
+    for fact, members in reading.shown.items():
+        text = ", ".join(m.replace("_", " ") for m in members)
+        cards.append({
+            "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{fingerprint}:shown:{fact}:{text}")),
+            "summary": f"The record shows {fact.replace('_', ' ')}: {text}; confirm the list"[:139],
+            "indicator": "warning",
+            "detail": f"`{fact}` is a list, and a record shows what a patient has, never all of "
+            "it: the screening treats the list as unknown until someone confirms it. "
+            f"The record shows: {text}.",
+            "source": {"label": "FHIR record (spinerules bindings)"},
+        })  # fmt: skip
+    for fact, values in reading.conflicts.items():
+        text = ", ".join(str(v) for v in values)
+        cards.append({
+            "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{fingerprint}:conflict:{fact}:{text}")),
+            "summary": f"The record gives {fact.replace('_', ' ')} as {text}: confirm which"[:139],
+            "indicator": "warning",
+            "detail": f"`{fact}` takes one value; the record gives several ({text}), so the "
+            "screening treats it as unknown.",
+            "source": {"label": "FHIR record (spinerules bindings)"},
+        })  # fmt: skip
+    return cards
+
+
+def _draft_orders(context: Mapping[str, Any]) -> list[str]:
+    """The draft ServiceRequests of an order hook, as `ServiceRequest/ID` references."""
+    bundle = context.get("draftOrders")
+    if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
+        raise _BadRequest(400, "`context.draftOrders` must be a FHIR Bundle of the draft orders")
+    try:
+        get_fhir_model_class("Bundle").model_validate(dict(bundle))
+    except Exception as exc:  # pydantic's ValidationError: not valid R4
+        detail = " ".join(str(exc).splitlines()[:3])[:300]
+        raise _BadRequest(
+            400, f"`context.draftOrders` is not a valid R4 Bundle: {detail}"
+        ) from None
+    refs = []
+    for entry in bundle.get("entry") or []:
+        item = entry.get("resource") if isinstance(entry, Mapping) else None
+        if isinstance(item, Mapping) and item.get("resourceType") == "ServiceRequest":
+            refs.append(f"ServiceRequest/{item.get('id', '')}".rstrip("/"))
+    return refs
+
+
+def _cancel_suggestions(cards: list[dict[str, Any]], orders: list[str]) -> None:
+    """On every critical card of an order hook: a suggestion to withdraw the draft orders."""
+    for card in cards:
+        if card["indicator"] != "critical":
+            continue
+        label = "Cancel the draft massage order" + ("s" if len(orders) > 1 else "")
+        card.setdefault("suggestions", []).insert(0, {
+            "label": label,
+            "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{card['uuid']}:cancel")),
+            "isRecommended": True,
+            "actions": [{
+                "type": "delete",
+                "description": f"{label} ({', '.join(orders)})",
+                "resourceId": orders,
+            }],
+        })  # fmt: skip
+        card["selectionBehavior"] = "any"
+
+
+def create_app(kb: KnowledgeBase, bindings: Bindings, log: DecisionLog | None = None) -> Any:
+    """The CDS Hooks service for `kb`, reading FHIR through `bindings`."""
+    app = FastAPI(
+        title="spinerules CDS Hooks service",
+        version=kb.fingerprint[:12],
+        description="CDS Hooks 2.0 decision support for massage therapy in lumbar spine "
+        f"conditions, from the knowledge base `{kb.name}` (fingerprint {kb.fingerprint}).",
+    )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> Any:
+        return outcome(
+            exc.status_code, str(exc.detail), "not-found" if exc.status_code == 404 else "invalid"
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> Any:
+        return outcome(400, "the request does not fit the API")
+
+    @app.exception_handler(Exception)
+    async def any_error(_request: Request, _exc: Exception) -> Any:  # pragma: no cover
+        return outcome(500, "the service failed on this request; it keeps serving", "exception")
+
+    @app.get("/cds-services")
+    async def discovery() -> dict[str, Any]:
+        return {
+            "services": [
+                {"id": sid, **service, "prefetch": dict(_PREFETCH)}
+                for sid, service in SERVICES.items()
+            ]
+        }
+
+    async def body_of(request: Request) -> Any:
+        data = b""
+        async for chunk in request.stream():
+            data += chunk
+            if len(data) > MAX_BODY:
+                raise _BadRequest(
+                    413, f"the request is larger than {MAX_BODY:,} bytes", "too-costly"
+                )
+        try:
+            return json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError):
+            raise _BadRequest(400, "the request body is not JSON", "structure") from None
+
+    @app.post("/cds-services/{service_id}")
+    async def call(service_id: str, request: Request) -> Any:
+        try:
+            return JSONResponse(await answer(service_id, request))
+        except _BadRequest as bad:
+            return outcome(bad.status, bad.message, bad.code)
+
+    async def answer(service_id: str, request: Request) -> dict[str, Any]:
+        service = SERVICES.get(service_id)
+        if service is None:
+            raise _BadRequest(404, f"no service `{service_id}`", "not-found")
+        body = await body_of(request)
+        if not isinstance(body, Mapping):
+            raise _BadRequest(400, "a hook request is a JSON object")
+        if body.get("hook") != service["hook"]:
+            raise _BadRequest(
+                400, f"`{service_id}` serves the `{service['hook']}` hook, not `{body.get('hook')}`"
+            )
+        if not isinstance(body.get("hookInstance"), str):
+            raise _BadRequest(400, "`hookInstance` is missing")
+        context = body.get("context")
+        if not isinstance(context, Mapping) or not isinstance(context.get("patientId"), str):
+            raise _BadRequest(400, "`context.patientId` is missing")
+        prefetch = body.get("prefetch")
+        if prefetch is None:
+            prefetch = {}
+        if not isinstance(prefetch, Mapping):
+            raise _BadRequest(400, "`prefetch` must be an object")
+        missing = [key for key in REQUIRED if key not in prefetch]
+        if missing:
+            raise _BadRequest(
+                412,
+                f"prefetch `{missing[0]}` ({_PREFETCH[missing[0]]}) is needed; this service "
+                "fetches nothing from a FHIR server",
+                "required",
+            )
+        unknown = [key for key in prefetch if key not in _PREFETCH]
+        if unknown:
+            raise _BadRequest(400, f"prefetch `{unknown[0]}` is not one this service asks for")
+        resources = _resources(prefetch)
+        reading = bindings.read(resources)
+        try:
+            res = kb.evaluate(reading.profile)
+        except FactError as exc:  # bindings checked at start: only a record value out of range
+            raise _BadRequest(
+                400, f"the record gives a value the rules cannot take: {exc}"
+            ) from None
+        cards = [c.to_cds() for c in res.cards()]
+        orders = _draft_orders(context) if service["hook"] != "patient-view" else []
+        if orders:
+            _cancel_suggestions(cards, orders)
+        cards[:0] = _record_cards(reading, kb.fingerprint)
+        decision = None
+        if log is not None:
+            decision = log.decision(service_id, body, reading.profile, res)
+        return {
+            "cards": cards,
+            "extension": {
+                "spinerules": {
+                    "knowledgeBase": kb.name,
+                    "fingerprint": kb.fingerprint,
+                    "decision": decision,
+                    "facts": res.facts,
+                    "bindingsUsed": list(reading.used),
+                }
+            },
+        }
+
+    @app.post("/cds-services/{service_id}/feedback")
+    async def feedback(service_id: str, request: Request) -> Any:
+        try:
+            if service_id not in SERVICES:
+                raise _BadRequest(404, f"no service `{service_id}`", "not-found")
+            body = await body_of(request)
+            items = body.get("feedback") if isinstance(body, Mapping) else None
+            if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
+                raise _BadRequest(
+                    400, 'feedback is `{"feedback": [{"card": ..., "outcome": ...}]}`'
+                )
+            for item in items:
+                if not isinstance(item.get("card"), str) or item.get("outcome") not in (
+                    "accepted",
+                    "overridden",
+                ):
+                    raise _BadRequest(
+                        400,
+                        "each feedback names a `card` and an `outcome` (accepted or overridden)",
+                    )
+            if log is not None:
+                for item in items:
+                    log.feedback(service_id, dict(item))
+            return JSONResponse({})
+        except _BadRequest as bad:
+            return outcome(bad.status, bad.message, bad.code)
+
+    return app

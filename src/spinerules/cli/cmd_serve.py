@@ -23,6 +23,8 @@ _TARGET = arg(
     arg("--port", type=int, default=8080, help="the port (default: 8080)"),
     arg("--bindings", metavar="FILE", help="FHIR bindings (default: the shipped ones)"),
     arg("--log", metavar="FILE", help="append every decision and feedback to this JSON Lines log"),
+    arg("--order-technique", default="massage", metavar="TECHNIQUE",
+        help="what a draft ServiceRequest orders (default: massage)"),
 )  # fmt: skip
 def cmd_serve(args: argparse.Namespace, out: Out) -> int:
     """Serve CDS Hooks 2.0: cards for a patient's FHIR record, at /cds-services.
@@ -49,8 +51,16 @@ def cmd_serve(args: argparse.Namespace, out: Out) -> int:
         for error in exc.errors:
             out.err.write(error.diagnostic().render(out.style) + "\n")
         return 1
+    if args.log:
+        try:
+            open(args.log, "a", encoding="utf-8").close()
+        except OSError as exc:
+            raise UsageError(f"cannot write `{args.log}`: {exc.strerror or exc}") from None
     log = DecisionLog(args.log) if args.log else None
-    app = create_app(kb, bindings, log)
+    try:
+        app = create_app(kb, bindings, log, args.order_technique)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     out.err.write(
         f"spinerules: serving `{kb.name}` (fingerprint {kb.fingerprint[:12]}) at "
         f"http://{args.host}:{args.port}/cds-services\n"

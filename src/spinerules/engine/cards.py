@@ -31,6 +31,9 @@ SUMMARY_LIMIT = 140
 #: the namespace of the cards' uuids: a card's uuid is the same for the same finding
 _NAMESPACE = uuid.UUID("6f1c2e3a-8d4b-5c6e-9f70-1a2b3c4d5e6f")
 
+#: the code systems of card topics and override reasons (a reserved `.invalid` name: the
+#: project publishes no code system yet)
+_SYSTEM = "https://spinerules.invalid"
 _ORDER = {"critical": 0, "warning": 1, "info": 2}
 
 
@@ -72,7 +75,7 @@ class Card:
             "source": {
                 "label": self.source,
                 "topic": {
-                    "system": "https://spinerules.invalid/rule",
+                    "system": f"{_SYSTEM}/rule",
                     "code": self.rule_id or "screening",
                     "display": self.rule_id or "screening",
                 },
@@ -86,8 +89,11 @@ class Card:
             card["selectionBehavior"] = "any"
         if self.indicator != "info" and self.rule_id is not None:
             card["overrideReasons"] = [
-                {"code": "patient-specific", "display": "Not applicable to this patient"},
-                {"code": "clinician-judgement", "display": "Overridden by clinical judgement"},
+                {"code": code, "system": f"{_SYSTEM}/override-reason", "display": display}
+                for code, display in (
+                    ("patient-specific", "Not applicable to this patient"),
+                    ("clinician-judgement", "Overridden by clinical judgement"),
+                )
             ]
         return card
 

@@ -17,9 +17,14 @@ __all__ = [
 ]
 
 
-def create_app(kb: KnowledgeBase, bindings: Bindings, log: DecisionLog | None = None) -> Any:
-    """The CDS Hooks service (an ASGI app) for `kb`, reading FHIR through `bindings`, logging
-    to `log`. FastAPI is imported here, on first use: it is an optional extra."""
+def create_app(
+    kb: KnowledgeBase,
+    bindings: Bindings,
+    log: DecisionLog | None = None,
+    order_technique: str = "massage",
+) -> Any:
+    """The CDS Hooks service (an ASGI app): see `app.create_app`. FastAPI is imported here, on
+    first use: it is an optional extra."""
     from .app import create_app as make
 
-    return make(kb, bindings, log)
+    return make(kb, bindings, log, order_technique)

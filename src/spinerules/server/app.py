@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from ..decisionlog import DecisionLog
+from ..engine.cards import Card
 from ..engine.kb import KnowledgeBase
 from ..errors import FactError
 from .bindings import RESOURCES, Bindings, Reading
@@ -62,6 +63,89 @@ SERVICES = {
         "description": "The same check as order-select, when the order is signed.",
     },
 }
+
+_OUTCOME_SCHEMA = {
+    "type": "object",
+    "required": ["resourceType", "issue"],
+    "properties": {"resourceType": {"const": "OperationOutcome"}, "issue": {"type": "array"}},
+}
+_CARD_SCHEMA = {
+    "type": "object",
+    "required": ["uuid", "summary", "indicator", "source"],
+    "properties": {
+        "uuid": {"type": "string"},
+        "summary": {"type": "string", "maxLength": 140},
+        "indicator": {"enum": ["info", "warning", "critical"]},
+        "detail": {"type": "string"},
+        "source": {"type": "object", "required": ["label"]},
+        "suggestions": {"type": "array"},
+        "selectionBehavior": {"enum": ["at-most-one", "any"]},
+        "overrideReasons": {"type": "array"},
+    },
+}
+#: the OpenAPI description of a hook call (what a schema-driven client or fuzzer reads)
+_SERVICE_PARAMETER = {
+    "name": "service_id", "in": "path", "required": True,
+    "schema": {"type": "string", "enum": list(SERVICES)},
+}  # fmt: skip
+_CALL_OPENAPI: dict[str, Any] = {
+    "parameters": [_SERVICE_PARAMETER],
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {
+            "type": "object",
+            "required": ["hook", "hookInstance", "context"],
+            "properties": {
+                "hook": {"type": "string"},
+                "hookInstance": {"type": "string"},
+                "fhirServer": {"type": "string"},
+                "context": {"type": "object", "properties": {
+                    "patientId": {"type": "string"},
+                    "userId": {"type": "string"},
+                    "draftOrders": {"type": "object"},
+                }},
+                "prefetch": {"type": "object", "additionalProperties": {"type": "object"}},
+            },
+        }}},
+    },
+    "responses": {
+        "200": {"description": "the cards", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["cards"],
+            "properties": {"cards": {"type": "array", "items": _CARD_SCHEMA}},
+        }}}},
+        **{str(status): {"description": text, "content": {"application/json": {
+            "schema": _OUTCOME_SCHEMA}}}
+           for status, text in ((400, "not a hook request this service can answer"),
+                                (404, "no such service"),
+                                (412, "a prefetch the service needs is missing"),
+                                (413, "the request is too large"))},
+    },
+}  # fmt: skip
+_FEEDBACK_OPENAPI: dict[str, Any] = {
+    "parameters": [_SERVICE_PARAMETER],
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {
+            "type": "object", "required": ["feedback"],
+            "properties": {"feedback": {"type": "array", "items": {
+                "type": "object", "required": ["card", "outcome", "outcomeTimestamp"],
+                "properties": {"card": {"type": "string"},
+                               "outcome": {"enum": ["accepted", "overridden"]},
+                               "overrideReason": {"type": "object"},
+                               "acceptedSuggestions": {"type": "array"},
+                               "outcomeTimestamp": {"type": "string"}},
+            }}},
+        }}},
+    },
+    "responses": {
+        "200": {"description": "feedback kept", "content": {"application/json": {
+            "schema": {"type": "object"}}}},
+        **{str(status): {"description": text, "content": {"application/json": {
+            "schema": _OUTCOME_SCHEMA}}}
+           for status, text in ((400, "not feedback"), (404, "no such service"),
+                                (413, "the request is too large"))},
+    },
+}  # fmt: skip
 
 #: the largest request body read, in bytes
 MAX_BODY = 2_000_000
@@ -171,27 +255,57 @@ def _draft_orders(context: Mapping[str, Any]) -> list[str]:
     return refs
 
 
-def _cancel_suggestions(cards: list[dict[str, Any]], orders: list[str]) -> None:
-    """On every critical card of an order hook: a suggestion to withdraw the draft orders."""
-    for card in cards:
-        if card["indicator"] != "critical":
+def _referral_actions(card: dict[str, Any], patient: str) -> None:
+    """A referral suggestion proposes the referral: a draft ServiceRequest the EHR can create."""
+    for suggestion in card.get("suggestions", []):
+        label = suggestion["label"]
+        if not label.startswith("Refer "):
             continue
-        label = "Cancel the draft massage order" + ("s" if len(orders) > 1 else "")
-        card.setdefault("suggestions", []).insert(0, {
-            "label": label,
-            "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{card['uuid']}:cancel")),
-            "isRecommended": True,
-            "actions": [{
-                "type": "delete",
-                "description": f"{label} ({', '.join(orders)})",
-                "resourceId": orders,
-            }],
-        })  # fmt: skip
-        card["selectionBehavior"] = "any"
+        request = {
+            "resourceType": "ServiceRequest",
+            "status": "draft",
+            "intent": "proposal",
+            "priority": "urgent" if label.startswith("Refer urgently") else "routine",
+            "code": {"text": label},
+            "subject": {"reference": f"Patient/{patient}"},
+            "reasonCode": [{"text": card["summary"]}],
+        }
+        suggestion["actions"] = [{"type": "create", "description": label, "resource": request}]
 
 
-def create_app(kb: KnowledgeBase, bindings: Bindings, log: DecisionLog | None = None) -> Any:
-    """The CDS Hooks service for `kb`, reading FHIR through `bindings`."""
+def _cancel_suggestion(card: dict[str, Any], orders: list[str]) -> None:
+    """A suggestion to withdraw the draft orders, first on the card."""
+    label = "Cancel the draft massage order" + ("s" if len(orders) > 1 else "")
+    card.setdefault("suggestions", []).insert(0, {
+        "label": label,
+        "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{card['uuid']}:cancel")),
+        "isRecommended": True,
+        "actions": [
+            {"type": "delete", "description": f"Cancel {order}", "resourceId": order}
+            for order in orders
+        ],
+    })  # fmt: skip
+    card["selectionBehavior"] = "any"
+
+
+def create_app(
+    kb: KnowledgeBase,
+    bindings: Bindings,
+    log: DecisionLog | None = None,
+    order_technique: str = "massage",
+) -> Any:
+    """The CDS Hooks service for `kb`, reading FHIR through `bindings`. An order hook's draft
+    ServiceRequests are orders for `order_technique`: a critical card that forbids it (or one
+    of the techniques under it), and an urgent referral, suggest cancelling them."""
+    node = kb.techniques.get(order_technique)
+    if node is None:
+        raise ValueError(f"`{kb.name}` has no technique `{order_technique}` to check orders for")
+
+    def stops_order(card: Card) -> bool:
+        if not card.techniques:  # an urgent referral: no technique, the patient goes elsewhere
+            return True
+        return any(order_technique in kb.techniques[t].reached_by for t in card.techniques)
+
     app = FastAPI(
         title="spinerules CDS Hooks service",
         version=kb.fingerprint[:12],
@@ -235,7 +349,7 @@ def create_app(kb: KnowledgeBase, bindings: Bindings, log: DecisionLog | None = 
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError):
             raise _BadRequest(400, "the request body is not JSON", "structure") from None
 
-    @app.post("/cds-services/{service_id}")
+    @app.post("/cds-services/{service_id}", openapi_extra=_CALL_OPENAPI)
     async def call(service_id: str, request: Request) -> Any:
         try:
             return JSONResponse(await answer(service_id, request))
@@ -282,10 +396,13 @@ def create_app(kb: KnowledgeBase, bindings: Bindings, log: DecisionLog | None = 
             raise _BadRequest(
                 400, f"the record gives a value the rules cannot take: {exc}"
             ) from None
-        cards = [c.to_cds() for c in res.cards()]
+        found = res.cards()
+        cards = [c.to_cds() for c in found]
         orders = _draft_orders(context) if service["hook"] != "patient-view" else []
-        if orders:
-            _cancel_suggestions(cards, orders)
+        for card, shown in zip(found, cards, strict=True):
+            _referral_actions(shown, context["patientId"])
+            if orders and card.indicator == "critical" and stops_order(card):
+                _cancel_suggestion(shown, orders)
         cards[:0] = _record_cards(reading, kb.fingerprint)
         decision = None
         if log is not None:
@@ -303,7 +420,7 @@ def create_app(kb: KnowledgeBase, bindings: Bindings, log: DecisionLog | None = 
             },
         }
 
-    @app.post("/cds-services/{service_id}/feedback")
+    @app.post("/cds-services/{service_id}/feedback", openapi_extra=_FEEDBACK_OPENAPI)
     async def feedback(service_id: str, request: Request) -> Any:
         try:
             if service_id not in SERVICES:
@@ -315,14 +432,20 @@ def create_app(kb: KnowledgeBase, bindings: Bindings, log: DecisionLog | None = 
                     400, 'feedback is `{"feedback": [{"card": ..., "outcome": ...}]}`'
                 )
             for item in items:
-                if not isinstance(item.get("card"), str) or item.get("outcome") not in (
-                    "accepted",
-                    "overridden",
+                if (
+                    not isinstance(item.get("card"), str)
+                    or item.get("outcome") not in ("accepted", "overridden")
+                    or not isinstance(item.get("outcomeTimestamp"), str)
                 ):
                     raise _BadRequest(
                         400,
-                        "each feedback names a `card` and an `outcome` (accepted or overridden)",
+                        "each feedback names a `card`, an `outcome` (accepted or overridden) "
+                        "and an `outcomeTimestamp`",
                     )
+                if item["outcome"] == "accepted" and not isinstance(
+                    item.get("acceptedSuggestions"), list
+                ):
+                    raise _BadRequest(400, "an accepted card lists its `acceptedSuggestions`")
             if log is not None:
                 for item in items:
                     log.feedback(service_id, dict(item))

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import fhirpathpy
+from fhirpathpy.models import models as fhirpath_models
 
 from .._resources import rulesets_dir
 from ..engine.kb import KnowledgeBase
@@ -43,6 +45,10 @@ _LINE = re.compile(
     r"\s+from\s+(?P<resource>[A-Za-z]+)\s+where\s+(?P<path>.+?)"
     r"\s+is\s+(?P<system>\S+)\|(?P<code>\S+?)(?:\s+value\s+(?P<value_path>.+?))?\s*$"
 )
+
+#: FHIRPath reads the resources with the R4 model (so that a choice such as `performed[x]` is
+#: read as `performed`)
+R4 = fhirpath_models["r4"]
 
 _SKIPPED_STATUS = {
     "clinicalStatus": {"inactive", "resolved"},
@@ -97,7 +103,6 @@ class Bindings:
     kb: KnowledgeBase
 
     def read(self, resources: Iterable[Mapping[str, Any]]) -> Reading:
-        import fhirpathpy
 
         facts = self.kb.facts
         values: dict[str, list[Any]] = {}
@@ -109,13 +114,13 @@ class Bindings:
             for binding in self.bindings:
                 if binding.resource != kind:
                     continue
-                found = fhirpathpy.evaluate(dict(resource), binding.path, {})
+                found = fhirpathpy.evaluate(dict(resource), binding.path, {}, R4)
                 if not any(binding.matches(item) for item in found):
                     continue
                 fact = facts[binding.fact]
                 if fact.kind is FactKind.INT:
                     assert binding.value_path is not None
-                    got = fhirpathpy.evaluate(dict(resource), binding.value_path, {})
+                    got = fhirpathpy.evaluate(dict(resource), binding.value_path, {}, R4)
                     numbers = [
                         v for v in got if isinstance(v, int | float) and float(v).is_integer()
                     ]
@@ -171,7 +176,6 @@ def load_bindings(
 ) -> Bindings:
     """Read and check a bindings file against the knowledge base's facts (every problem at
     once, each with its line, as for a rules file)."""
-    import fhirpathpy
 
     file = Path(path) if path is not None else shipped_bindings()
     if text is None:
@@ -249,7 +253,8 @@ def load_bindings(
             if expression is None:
                 continue
             try:
-                fhirpathpy.compile(expression, None)
+                # fhirpathpy's parser is lenient: some mistakes show only when run
+                fhirpathpy.evaluate({"resourceType": match["resource"]}, expression, {}, R4)
             except Exception as exc:  # fhirpathpy raises several kinds of errors
                 errors.append(BindingError(f"not a FHIRPath expression: {exc}", at(group), None))
         found.append(

@@ -7,68 +7,25 @@ from __future__ import annotations
 import copy
 import datetime
 import json
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-httpx = pytest.importorskip("httpx", reason="the server extra's tests need httpx")
+pytest.importorskip("httpx", reason="the server extra's tests need httpx")
 pytest.importorskip("fastapi", reason="the server extra is not installed")
 get_fhir_model_class = pytest.importorskip("fhir.resources.R4B").get_fhir_model_class
+
+from serving import Server  # noqa: E402  (after the skips: it needs httpx)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "cds-hooks"
 SEEDS = ROOT.parent / "shared" / "seeds"
 PATIENT_VIEW = "/cds-services/spinerules-patient-view"
 ORDER_SELECT = "/cds-services/spinerules-order-select"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    """`spinerules serve` running in a subprocess; stopped by `close`."""
-
-    def __init__(self, *args: str, log: Path | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "spinerules", "serve", *args, "--port", str(self.port)]
-        if log is not None:
-            command += ["--log", str(log)]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        self.client = httpx.Client(base_url=self.url, timeout=30)
-        deadline = time.monotonic() + 60
-        while True:  # bounded: the server answers within a minute or the test fails
-            if self.process.poll() is not None:
-                raise AssertionError(f"serve exited: {self.process.stderr.read()}")  # type: ignore[union-attr]
-            try:
-                if self.client.get("/cds-services").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                self.close()
-                raise AssertionError("the service did not answer within 60 s")
-            time.sleep(0.1)
-
-    def close(self) -> None:
-        self.client.close()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 @pytest.fixture(scope="module")

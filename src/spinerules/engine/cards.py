@@ -83,7 +83,11 @@ class Card:
         }
         if self.suggestions:
             card["suggestions"] = [
-                {"label": label, "uuid": str(uuid.uuid5(_NAMESPACE, f"{self.uuid}:{label}"))}
+                {
+                    "label": label,
+                    "uuid": str(uuid.uuid5(_NAMESPACE, f"{self.uuid}:{label}")),
+                    "isRecommended": True,  # what the rule asks for
+                }
                 for label in self.suggestions
             ]
             card["selectionBehavior"] = "any"

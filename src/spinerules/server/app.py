@@ -83,69 +83,74 @@ _CARD_SCHEMA = {
         "overrideReasons": {"type": "array"},
     },
 }
-#: the OpenAPI description of a hook call (what a schema-driven client or fuzzer reads)
-_SERVICE_PARAMETER = {
-    "name": "service_id", "in": "path", "required": True,
-    "schema": {"type": "string", "enum": list(SERVICES)},
-}  # fmt: skip
-_CALL_OPENAPI: dict[str, Any] = {
-    "parameters": [_SERVICE_PARAMETER],
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {
+_ERRORS = {
+    400: "not a request this service can answer",
+    412: "a prefetch the service needs is missing",
+    413: "the request is too large",
+}
+
+
+def _openapi(body: dict[str, Any], answer: dict[str, Any], errors: tuple[int, ...]) -> Any:
+    """An operation's OpenAPI description: its request body, its answer and its errors (what a
+    schema-driven client or fuzzer reads)."""
+
+    def json_of(schema: dict[str, Any]) -> dict[str, Any]:
+        return {"application/json": {"schema": schema}}
+
+    return {
+        "requestBody": {"required": True, "content": json_of(body)},
+        "responses": {
+            "200": {"description": "the answer", "content": json_of(answer)},
+            **{str(status): {"description": _ERRORS[status], "content": json_of(_OUTCOME_SCHEMA)}
+               for status in errors},
+        },
+    }  # fmt: skip
+
+
+def _call_openapi(hook: str) -> Any:
+    return _openapi(
+        {
             "type": "object",
             "required": ["hook", "hookInstance", "context"],
             "properties": {
-                "hook": {"type": "string"},
+                "hook": {"const": hook},
                 "hookInstance": {"type": "string"},
                 "fhirServer": {"type": "string"},
-                "context": {"type": "object", "properties": {
+                "context": {"type": "object", "required": ["patientId"], "properties": {
                     "patientId": {"type": "string"},
                     "userId": {"type": "string"},
+                    "encounterId": {"type": "string"},
                     "draftOrders": {"type": "object"},
                 }},
-                "prefetch": {"type": "object", "additionalProperties": {"type": "object"}},
+                "prefetch": {  # a missing prefetch is the spec's 412, not a bad request
+                    "type": "object",
+                    # null: the client could not fetch it
+                    "properties": {key: {"type": ["object", "null"]} for key in _PREFETCH},
+                    "additionalProperties": False,
+                },
             },
+        },
+        {"type": "object", "required": ["cards"],
+         "properties": {"cards": {"type": "array", "items": _CARD_SCHEMA}}},
+        (400, 412, 413),
+    )  # fmt: skip
+
+
+_FEEDBACK_OPENAPI = _openapi(
+    {
+        "type": "object", "required": ["feedback"],
+        "properties": {"feedback": {"type": "array", "items": {
+            "type": "object", "required": ["card", "outcome", "outcomeTimestamp"],
+            "properties": {"card": {"type": "string"},
+                           "outcome": {"enum": ["accepted", "overridden"]},
+                           "overrideReason": {"type": "object"},
+                           "acceptedSuggestions": {"type": "array"},
+                           "outcomeTimestamp": {"type": "string"}},
         }}},
     },
-    "responses": {
-        "200": {"description": "the cards", "content": {"application/json": {"schema": {
-            "type": "object", "required": ["cards"],
-            "properties": {"cards": {"type": "array", "items": _CARD_SCHEMA}},
-        }}}},
-        **{str(status): {"description": text, "content": {"application/json": {
-            "schema": _OUTCOME_SCHEMA}}}
-           for status, text in ((400, "not a hook request this service can answer"),
-                                (404, "no such service"),
-                                (412, "a prefetch the service needs is missing"),
-                                (413, "the request is too large"))},
-    },
-}  # fmt: skip
-_FEEDBACK_OPENAPI: dict[str, Any] = {
-    "parameters": [_SERVICE_PARAMETER],
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {
-            "type": "object", "required": ["feedback"],
-            "properties": {"feedback": {"type": "array", "items": {
-                "type": "object", "required": ["card", "outcome", "outcomeTimestamp"],
-                "properties": {"card": {"type": "string"},
-                               "outcome": {"enum": ["accepted", "overridden"]},
-                               "overrideReason": {"type": "object"},
-                               "acceptedSuggestions": {"type": "array"},
-                               "outcomeTimestamp": {"type": "string"}},
-            }}},
-        }}},
-    },
-    "responses": {
-        "200": {"description": "feedback kept", "content": {"application/json": {
-            "schema": {"type": "object"}}}},
-        **{str(status): {"description": text, "content": {"application/json": {
-            "schema": _OUTCOME_SCHEMA}}}
-           for status, text in ((400, "not feedback"), (404, "no such service"),
-                                (413, "the request is too large"))},
-    },
-}  # fmt: skip
+    {"type": "object"},
+    (400, 413),
+)  # fmt: skip
 
 #: the largest request body read, in bytes
 MAX_BODY = 2_000_000
@@ -349,17 +354,42 @@ def create_app(
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError):
             raise _BadRequest(400, "the request body is not JSON", "structure") from None
 
-    @app.post("/cds-services/{service_id}", openapi_extra=_CALL_OPENAPI)
-    async def call(service_id: str, request: Request) -> Any:
-        try:
-            return JSONResponse(await answer(service_id, request))
-        except _BadRequest as bad:
-            return outcome(bad.status, bad.message, bad.code)
+    def handler(service_id: str) -> Any:
+        async def call(request: Request) -> Any:
+            try:
+                return JSONResponse(await answer(service_id, request))
+            except _BadRequest as bad:
+                return outcome(bad.status, bad.message, bad.code)
+
+        return call
+
+    def feedback_handler(service_id: str) -> Any:
+        async def call(request: Request) -> Any:
+            return await feedback(service_id, request)
+
+        return call
+
+    # one route per service, so that the OpenAPI description says which hook each one takes
+    for sid, service in SERVICES.items():
+        app.post(
+            f"/cds-services/{sid}", openapi_extra=_call_openapi(service["hook"]),
+            summary=service["title"], operation_id=sid,
+        )(handler(sid))  # fmt: skip
+        app.post(
+            f"/cds-services/{sid}/feedback", openapi_extra=_FEEDBACK_OPENAPI,
+            summary=f"Feedback on {sid} cards", operation_id=f"{sid}-feedback",
+        )(feedback_handler(sid))  # fmt: skip
+
+    @app.post("/cds-services/{service_id}", include_in_schema=False)
+    async def unknown(service_id: str) -> Any:
+        return outcome(404, f"no service `{service_id}`", "not-found")
+
+    @app.post("/cds-services/{service_id}/feedback", include_in_schema=False)
+    async def unknown_feedback(service_id: str) -> Any:
+        return outcome(404, f"no service `{service_id}`", "not-found")
 
     async def answer(service_id: str, request: Request) -> dict[str, Any]:
-        service = SERVICES.get(service_id)
-        if service is None:
-            raise _BadRequest(404, f"no service `{service_id}`", "not-found")
+        service = SERVICES[service_id]
         body = await body_of(request)
         if not isinstance(body, Mapping):
             raise _BadRequest(400, "a hook request is a JSON object")
@@ -369,14 +399,23 @@ def create_app(
             )
         if not isinstance(body.get("hookInstance"), str):
             raise _BadRequest(400, "`hookInstance` is missing")
+        if "fhirServer" in body and not isinstance(body["fhirServer"], str):
+            raise _BadRequest(400, "`fhirServer` is a URL")
         context = body.get("context")
         if not isinstance(context, Mapping) or not isinstance(context.get("patientId"), str):
             raise _BadRequest(400, "`context.patientId` is missing")
+        for field, kind in (("userId", str), ("encounterId", str), ("draftOrders", Mapping)):
+            if field in context and not isinstance(context[field], kind):
+                raise _BadRequest(400, f"`context.{field}` must be a {kind.__name__.lower()}")
         prefetch = body.get("prefetch")
         if prefetch is None:
             prefetch = {}
         if not isinstance(prefetch, Mapping):
             raise _BadRequest(400, "`prefetch` must be an object")
+        unknown = [key for key in prefetch if key not in _PREFETCH]
+        if unknown:
+            raise _BadRequest(400, f"prefetch `{unknown[0]}` is not one this service asks for")
+        resources = _resources(prefetch)
         missing = [key for key in REQUIRED if key not in prefetch]
         if missing:
             raise _BadRequest(
@@ -385,10 +424,6 @@ def create_app(
                 "fetches nothing from a FHIR server",
                 "required",
             )
-        unknown = [key for key in prefetch if key not in _PREFETCH]
-        if unknown:
-            raise _BadRequest(400, f"prefetch `{unknown[0]}` is not one this service asks for")
-        resources = _resources(prefetch)
         reading = bindings.read(resources)
         try:
             res = kb.evaluate(reading.profile)
@@ -420,11 +455,8 @@ def create_app(
             },
         }
 
-    @app.post("/cds-services/{service_id}/feedback", openapi_extra=_FEEDBACK_OPENAPI)
     async def feedback(service_id: str, request: Request) -> Any:
         try:
-            if service_id not in SERVICES:
-                raise _BadRequest(404, f"no service `{service_id}`", "not-found")
             body = await body_of(request)
             items = body.get("feedback") if isinstance(body, Mapping) else None
             if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
@@ -442,10 +474,11 @@ def create_app(
                         "each feedback names a `card`, an `outcome` (accepted or overridden) "
                         "and an `outcomeTimestamp`",
                     )
-                if item["outcome"] == "accepted" and not isinstance(
-                    item.get("acceptedSuggestions"), list
-                ):
+                if item["outcome"] == "accepted" and "acceptedSuggestions" not in item:
                     raise _BadRequest(400, "an accepted card lists its `acceptedSuggestions`")
+                for field, kind in (("acceptedSuggestions", list), ("overrideReason", Mapping)):
+                    if field in item and not isinstance(item[field], kind):
+                        raise _BadRequest(400, f"`{field}` must be a {kind.__name__.lower()}")
             if log is not None:
                 for item in items:
                     log.feedback(service_id, dict(item))

@@ -247,6 +247,12 @@ def test_decisions_and_feedback_go_to_the_log_with_identifiers_masked(
     assert logged["context"]["patientId"].startswith("masked:")
     assert "example" not in json.dumps(logged["context"])
     assert any(r["type"] == "feedback" and r["card"] == card for r in records)
+    # the card's id leads back to its decision; another call gets other ids
+    assert card in logged["cards"]
+    again = server.client.post(
+        PATIENT_VIEW, json={**example("patient-view.json"), "hookInstance": "another"}
+    ).json()
+    assert card not in {c["uuid"] for c in again["cards"]}
 
 
 def test_serve_refuses_what_it_cannot_serve(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
     {"type": "decision", "decision": ID, "time": ISO-8601, "knowledge_base": NAME,
      "fingerprint": SHA-256, "service": SERVICE or "library", "context": {...masked...},
-     "facts": {...}, "result": Result.to_dict(compact=True)}
+     "facts": {...}, "result": Result.to_dict(compact=True), "cards": [UUID, ...]}
     {"type": "feedback", "time": ..., "service": ..., "card": UUID, "outcome": "accepted" |
      "overridden", "overrideReason": {...}}
 
@@ -68,9 +68,14 @@ class DecisionLog:
                 fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
 
     def decision(
-        self, service: str, request: Mapping[str, Any], facts: Mapping[str, Any], res: Result
+        self,
+        service: str,
+        request: Mapping[str, Any],
+        facts: Mapping[str, Any],
+        res: Result,
+        cards: Sequence[str] = (),
     ) -> str:
-        """Log one answer; returns its decision id."""
+        """Log one answer (with the ids of the cards it was shown as); returns its id."""
         decision = str(uuid.uuid4())
         context = request.get("context") if isinstance(request.get("context"), Mapping) else {}
         masked = {
@@ -88,6 +93,7 @@ class DecisionLog:
             "context": masked,
             "facts": dict(res.facts),
             "result": res.to_dict(compact=True),
+            "cards": list(cards),
         })  # fmt: skip
         return decision
 

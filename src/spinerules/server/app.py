@@ -260,6 +260,17 @@ def _draft_orders(context: Mapping[str, Any]) -> list[str]:
     return refs
 
 
+def _unique(cards: list[dict[str, Any]], hook_instance: str) -> None:
+    """Card and suggestion ids unique to this call (a card's id alone names its rule and the
+    knowledge base), so that feedback leads back to one decision in the log."""
+    for card in cards:
+        card["uuid"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{hook_instance}:{card['uuid']}"))
+        for suggestion in card.get("suggestions", []):
+            suggestion["uuid"] = str(
+                uuid.uuid5(uuid.NAMESPACE_URL, f"{card['uuid']}:{suggestion['uuid']}")
+            )
+
+
 def _referral_actions(card: dict[str, Any], patient: str) -> None:
     """A referral suggestion proposes the referral: a draft ServiceRequest the EHR can create."""
     for suggestion in card.get("suggestions", []):
@@ -439,9 +450,12 @@ def create_app(
             if orders and card.indicator == "critical" and stops_order(card):
                 _cancel_suggestion(shown, orders)
         cards[:0] = _record_cards(reading, kb.fingerprint)
+        _unique(cards, body["hookInstance"])
         decision = None
         if log is not None:
-            decision = log.decision(service_id, body, reading.profile, res)
+            decision = log.decision(
+                service_id, body, reading.profile, res, cards=[c["uuid"] for c in cards]
+            )
         return {
             "cards": cards,
             "extension": {

@@ -26,11 +26,13 @@ from fhir.resources.R4B import get_fhir_model_class
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
+from ..api import load_all
 from ..decisionlog import DecisionLog
 from ..engine.cards import Card
 from ..engine.kb import KnowledgeBase
 from ..errors import FactError
 from .bindings import RESOURCES, Bindings, Reading
+from .intake import add_intake
 
 __all__ = ["SERVICES", "create_app"]
 
@@ -313,6 +315,9 @@ def create_app(
     """The CDS Hooks service for `kb`, reading FHIR through `bindings`. An order hook's draft
     ServiceRequests are orders for `order_technique`: a critical card that forbids it (or one
     of the techniques under it), and an urgent referral, suggest cancelling them."""
+    # the intake page offers the served knowledge base and, beside a clinic's own, the shipped one
+    shipped = load_all()
+    kbs = {kb.name: kb} if kb.fingerprint == shipped.fingerprint else {kb.name: kb, "all": shipped}
     node = kb.techniques.get(order_technique)
     if node is None:
         raise ValueError(f"`{kb.name}` has no technique `{order_technique}` to check orders for")
@@ -500,4 +505,5 @@ def create_app(
         except _BadRequest as bad:
             return outcome(bad.status, bad.message, bad.code)
 
+    add_intake(app, kbs, log)
     return app

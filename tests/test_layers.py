@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("syntax",),
     ("model",),
     ("engine",),
-    ("api", "filetests", "analysis", "testing", "screening", "decisionlog"),
+    ("api", "filetests", "analysis", "testing", "screening", "decisionlog", "report"),
     # "": the package itself
     ("cli", "server", "pytest_plugin", "spark", "__main__", "analysis.__main__", ""),
 )

@@ -44,7 +44,18 @@ __all__ = ["SUBCOMMANDS", "Out", "Subcommand", "arg", "main", "subcommand"]
 
 #: The command modules (`cmd_NAME.py`), in the order `spinerules --help` lists them; importing
 #: one registers its command.
-COMMANDS = ("list", "check", "fmt", "test", "query", "explain", "analyze", "screen", "serve")
+COMMANDS = (
+    "list",
+    "check",
+    "fmt",
+    "test",
+    "query",
+    "explain",
+    "analyze",
+    "screen",
+    "report",
+    "serve",
+)
 for _name in COMMANDS:
     importlib.import_module(f".cmd_{_name}", __name__)
 

@@ -55,6 +55,7 @@ COMMANDS = (
     "screen",
     "report",
     "serve",
+    "lsp",
 )
 for _name in COMMANDS:
     importlib.import_module(f".cmd_{_name}", __name__)

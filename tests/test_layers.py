@@ -29,7 +29,17 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("engine",),
     ("api", "filetests", "analysis", "testing", "screening", "decisionlog", "report"),
     # "": the package itself
-    ("cli", "server", "lsp", "pytest_plugin", "spark", "__main__", "analysis.__main__", ""),
+    (
+        "cli",
+        "server",
+        "lsp",
+        "highlight",
+        "pytest_plugin",
+        "spark",
+        "__main__",
+        "analysis.__main__",
+        "",
+    ),
 )
 
 #: (importing module, function) -> the module it may import although it is above: entry points

@@ -22,7 +22,7 @@ from ..errors import RulesError
 from ..model.load import load_modules
 from ..model.model import ActionKind, FactKind
 from ..model.validate import validate
-from ..syntax.grammar import checker_parser
+from ..syntax.grammar import keywords
 from ..syntax.source import Source, Span
 
 __all__ = ["Document", "Place", "check", "replacement", "word_at"]
@@ -80,17 +80,6 @@ def check(text: str, path: Path | None) -> Document:
     own = tuple(w.diagnostic() for w in kb.warnings if w.span.source is source or (
         path is not None and w.span.source.path == path))  # fmt: skip
     return Document(path, text, own, kb)
-
-
-def keywords() -> list[str]:
-    """The language's keywords, as the grammar spells them."""
-    from lark.lexer import PatternStr
-
-    return sorted({
-        t.pattern.value
-        for t in checker_parser().terminals
-        if isinstance(t.pattern, PatternStr) and t.pattern.value.isidentifier()
-    })  # fmt: skip
 
 
 def word_at(text: str, line: int, character: int) -> tuple[str, int, int] | None:
@@ -233,7 +222,7 @@ def completions(
     lines = text.split("\n")
     before = lines[line][:character] if 0 <= line < len(lines) else ""
     before = re.sub(r"[A-Za-z_][A-Za-z0-9_]*$", "", before)  # the word being typed
-    words = keywords()
+    words = sorted(keywords())
     if kb is None:
         return [(w, "keyword") for w in words]
     value = re.search(

@@ -43,3 +43,45 @@ def test_what_the_tokens_are() -> None:
     assert (Keyword, "contraindicate") in tokens and (Name, "cupping") in tokens
     assert any(t in String and "\\" in v for t, v in tokens)
     assert errors("rule a:\n  if pain ^ 3\n") == ["^"]
+
+
+# ---------------------------------------------------------------- the TextMate grammar
+
+VSCODE = ROOT / "editors" / "vscode"
+TM_GRAMMAR = VSCODE / "syntaxes" / "spinerules.tmLanguage.json"
+
+
+def test_the_textmate_grammar_knows_every_keyword_and_no_other() -> None:
+    import json
+    import re
+
+    from spinerules.syntax.grammar import keywords
+
+    grammar = json.loads(TM_GRAMMAR.read_text(encoding="utf-8"))
+    listed: set[str] = set()
+    for group in ("declaration", "keyword"):
+        for pattern in grammar["repository"][group]["patterns"]:
+            alternatives = re.fullmatch(r"\\b\((.*)\)\\b", pattern.get("match", ""))
+            if alternatives:
+                listed |= set(alternatives[1].split("|"))
+    assert listed == set(keywords())
+
+
+def test_the_textmate_grammar_passes_its_annotated_samples() -> None:
+    import os
+    import shutil
+    import subprocess
+
+    tool = VSCODE / "node_modules" / ".bin" / "vscode-tmgrammar-test"
+    if not tool.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must install editors/vscode's node modules (see .ci/run)")
+        pytest.skip("needs `npm ci` in editors/vscode")
+    assert shutil.which("node")
+    samples = sorted(str(p.relative_to(VSCODE)) for p in (VSCODE / "tests").glob("*.rules"))
+    run = subprocess.run(
+        [str(tool), "-g", str(TM_GRAMMAR.relative_to(VSCODE)), *samples],
+        cwd=VSCODE, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.count("run successfuly") == len(samples) == 2

@@ -52,6 +52,7 @@ COMMANDS = (
     "query",
     "explain",
     "analyze",
+    "diff",
     "screen",
     "report",
     "serve",

@@ -230,7 +230,7 @@ def test_fmt_check_diff_and_rewrite(folder: Path) -> None:
     assert (folder / "ugly.rules").read_text(encoding="utf-8") == UGLY
 
     diff = run("fmt", "--diff", "ugly.rules", cwd=folder)
-    assert diff.returncode == 0
+    assert diff.returncode == 1  # it would reformat, as --check says
     assert "+if fever then caution massage  # why" in diff.stdout.splitlines()
     assert "-if fever  then" in diff.stdout.splitlines()
     assert (folder / "ugly.rules").read_text(encoding="utf-8") == UGLY

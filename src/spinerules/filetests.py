@@ -12,7 +12,7 @@ what the engine said instead and why. Used by `spinerules test` and by the pytes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from .api import load_path
 from .engine.kb import KnowledgeBase
 from .engine.result import Result
 from .errors import FactError, RulesError
-from .model.model import VERDICT_OF, Rule, Verdict
+from .model.model import VERDICT_OF, Action, ActionKind, Rule, Verdict
 from .syntax import nodes as n
 from .syntax.format import expectation_text, given_text
 from .syntax.source import Source, Span
@@ -197,6 +197,7 @@ def unreadable(path: str | Path, exc: OSError | UnicodeDecodeError) -> RulesErro
 
 def _check(res: Result, exp: n.Expectation) -> Check:
     expected = expectation_text(exp)
+    why: tuple[str, ...]
     if isinstance(exp, n.ExpectVerdict):
         site = exp.site.name if exp.site is not None else None
         verdict = res.verdict(exp.technique.name, at=site)
@@ -206,18 +207,24 @@ def _check(res: Result, exp: n.Expectation) -> Check:
         refs = res.referrals
         ok = not refs if exp.urgency is None else any(r.urgency == exp.urgency for r in refs)
         actual = "; ".join(f'referral {r.urgency} "{r.to}" by {r.reason.rule_id}' for r in refs)
-        return Check(expected, ok, actual or "referral none")
+        why = () if ok or exp.urgency is None else _pending_giving(
+            res, lambda a: a.kind is ActionKind.REFER and a.urgency == exp.urgency
+        )  # fmt: skip
+        return Check(expected, ok, actual or "referral none", why)
     if isinstance(exp, n.ExpectRequirement):
         reqs = res.requirements
         name = exp.name.name if exp.name is not None else None
         ok = not reqs if name is None else any(r.name == name for r in reqs)
         actual = ", ".join(f"requirement {r.name} by {r.reason.rule_id}" for r in reqs)
-        return Check(expected, ok, actual or "requirement none")
+        why = () if ok or name is None else _pending_giving(
+            res, lambda a: a.kind is ActionKind.REQUIRE and a.requirement == name
+        )  # fmt: skip
+        return Check(expected, ok, actual or "requirement none", why)
     if isinstance(exp, n.ExpectMissing):
         names = [m.fact for m in res.missing]
         ok = exp.fact.name in names
         actual = "missing " + ", ".join(names) if names else "nothing missing"
-        why: tuple[str, ...] = ()
+        why = ()
         if not ok and exp.fact.name in res.facts:
             why = (f"`{exp.fact.name}` is given",)
         elif not ok:
@@ -243,6 +250,19 @@ def _check(res: Result, exp: n.Expectation) -> Check:
             (f"it waits for {', '.join(f'`{f}`' for f in waits)}",),
         )
     return Check(expected, False, f"{rule_id} did not fire", ("its condition is false",))
+
+
+def _pending_giving(res: Result, gives: Callable[[Action], bool]) -> tuple[str, ...]:
+    """Why an expected referral or requirement is absent: the pending rules that could give
+    it, and the facts each waits for (or that no rule that could give it is pending)."""
+    out = []
+    for rule in res.pending:
+        if any(gives(action) for action in rule.actions):
+            waits = [f"`{f}`" for f in rule.facts if f not in res.facts]
+            out.append(
+                f"{rule.id} could give it" + (f"; it waits for {', '.join(waits)}" if waits else "")
+            )
+    return tuple(out) or ("no rule that could give it is pending: their conditions are false",)
 
 
 def _verdict_why(res: Result, exp: n.ExpectVerdict) -> tuple[str, ...]:

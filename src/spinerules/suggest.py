@@ -9,8 +9,21 @@ __all__ = ["Suggester", "did_you_mean"]
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
-    """A hint naming the closest candidate, or None when nothing is close."""
-    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    """A hint naming the closest candidate, or None when nothing is close.
+
+    A name that is a part of a candidate comes first: `pain` is `pain_score`, `kidneys` is
+    `kidney_area` (its part `kidney`, plural), however close other names are letter by letter
+    (`knees`). Otherwise the closest by letters, if close enough."""
+    names = list(candidates)
+    stem = word[:-1] if word.endswith("s") and len(word) > 3 else word
+    parts = [
+        name for name in names
+        if name != word and (word in name.split("_") or stem in name.split("_"))
+    ]  # fmt: skip
+    if parts:
+        best = difflib.get_close_matches(word, parts, n=1, cutoff=0.0)
+        return f"did you mean `{best[0]}`?"
+    matches = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
     return f"did you mean `{matches[0]}`?" if matches else None
 
 

@@ -83,8 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"spinerules {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.subcommand_parsers = {}  # type: ignore[attr-defined]
     for sub in registry.SUBCOMMANDS.values():
-        p = commands.add_parser(
+        p = parser.subcommand_parsers[sub.name] = commands.add_parser(  # type: ignore[attr-defined]
             sub.name,
             help=sub.help,
             description=sub.description,
@@ -108,7 +109,11 @@ def main(
             reconfigure(errors="backslashreplace")
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # the command's own usage, not the top level's
+            parser.subcommand_parsers[args.command].error(  # type: ignore[attr-defined]
+                f"unrecognized arguments: {' '.join(unknown)}"
+            )
     except SystemExit as exc:  # argparse: --help, --version (0) and usage errors (2)
         return int(exc.code) if isinstance(exc.code, int) else 2
     out = Out.for_streams(stdout, stderr, args.color)

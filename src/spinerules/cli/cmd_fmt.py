@@ -18,7 +18,11 @@ from .registry import arg, subcommand
     "fmt",
     arg("paths", nargs="+", metavar="PATH", help=".rules files or folders; `-` formats stdin"),
     arg("--check", action="store_true", help="change nothing; exit 1 if a file needs formatting"),
-    arg("--diff", action="store_true", help="change nothing; print what would change"),
+    arg(
+        "--diff",
+        action="store_true",
+        help="change nothing; print what would change; exit 1 if a file needs formatting",
+    ),
 )
 def cmd_fmt(args: argparse.Namespace, out: Out) -> int:
     """Rewrite rules files in the one canonical layout, keeping every comment.
@@ -36,7 +40,7 @@ def cmd_fmt(args: argparse.Namespace, out: Out) -> int:
             return 1
         if args.check or args.diff:
             _show_diff(out, text, result, "<stdin>", args.diff)
-            return 1 if args.check and result != text else 0
+            return 1 if result != text else 0
         out.stream.write(result)
         return 0
     files = rules_files(args.paths, shipped=False)
@@ -82,7 +86,7 @@ def cmd_fmt(args: argparse.Namespace, out: Out) -> int:
     if failed:
         summary += f", {failed} not formatted (errors)"
     out.line(out.style(summary, "bold"))
-    return 1 if failed or (args.check and changed) else 0
+    return 1 if failed or ((args.check or args.diff) and changed) else 0
 
 
 def _show_diff(out: Out, before: str, after: str, name: str, show: bool) -> None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import attrs
 
 from .. import filetests
 from .inputs import rules_files
 from .output import Out, plural, rule_location
-from .registry import arg, subcommand
+from .registry import FORMAT, UsageError, arg, subcommand
 
 
 def _percent(text: str) -> float:
@@ -31,7 +36,11 @@ def _percent(text: str) -> float:
         help="fail when fewer than PCT percent of the rules fire in some test",
     ),
     arg("-v", "--verbose", action="store_true", help="list every test, not only the failures"),
-)
+    arg("-k", dest="keyword", metavar="TEXT",
+        help="run only the tests whose name contains TEXT (case-insensitive; `not TEXT` inverts)"),
+    FORMAT,
+    arg("--junit-xml", metavar="FILE", help="also write the results as JUnit XML (for CI)"),
+)  # fmt: skip
 def cmd_test(args: argparse.Namespace, out: Out) -> int:
     """Run the in-file tests (`test "..."` blocks) and report each failure.
 
@@ -40,7 +49,11 @@ def cmd_test(args: argparse.Namespace, out: Out) -> int:
     errors, no test is found, or coverage is below --min-coverage.
     """
     files = rules_files(args.paths)
-    runs = [filetests.run_file(f) for f in files]
+    runs = [_selected(filetests.run_file(f), args.keyword) for f in files]
+    if args.junit_xml:
+        _write_junit(runs, args.junit_xml)
+    if args.format == "json":
+        return _json(out, runs)
     passed = failed = 0
     broken = 0
     for run in runs:
@@ -97,3 +110,78 @@ def cmd_test(args: argparse.Namespace, out: Out) -> int:
         summary += f", {plural(broken, 'file')} with errors"
     out.line(out.style(summary, "bold", "red" if status else "green"))
     return status
+
+
+def _selected(run: filetests.FileRun, keyword: str | None) -> filetests.FileRun:
+    """The run with only the tests `-k` names."""
+    if not keyword:
+        return run
+    text = keyword.strip()
+    invert = text.lower().startswith("not ")
+    needle = (text[4:] if invert else text).strip().lower()
+    kept = tuple(o for o in run.outcomes if (needle in o.name.lower()) != invert)
+    return attrs.evolve(run, outcomes=kept)
+
+
+def _outcome(outcome: filetests.TestOutcome) -> dict[str, Any]:
+    span = outcome.test.span
+    return {
+        "name": outcome.name,
+        "file": str(span.source.path or span.source.name),
+        "line": span.line,
+        "column": span.column,
+        "passed": outcome.passed,
+        "checks": [
+            {"expected": c.expected, "passed": c.passed, "actual": c.actual, "why": list(c.why)}
+            for c in outcome.checks
+        ],
+        "fired": [r.id for r in outcome.fired],
+    }
+
+
+def _json(out: Out, runs: list[filetests.FileRun]) -> int:
+    files = []
+    failed = broken = total = 0
+    for run in runs:
+        entry: dict[str, Any] = {"file": str(run.path), "tests": [], "errors": []}
+        if run.error is not None:
+            broken += 1
+            entry["errors"] = [e.diagnostic().to_dict() for e in run.error.errors]
+        for outcome in run.outcomes:
+            total += 1
+            failed += not outcome.passed
+            entry["tests"].append(_outcome(outcome))
+        files.append(entry)
+    summary = {"passed": total - failed, "failed": failed, "files_with_errors": broken}
+    out.line(json.dumps({"schema": 1, "files": files, "summary": summary}, indent=2))
+    return 1 if failed or broken or total == 0 else 0
+
+
+def _write_junit(runs: list[filetests.FileRun], path: str) -> None:
+    """JUnit XML, as CI systems read it: a testsuite per file, a testcase per test, a
+    <failure> with the report for a failing one, an <error> for a file that did not compile."""
+    suites = ET.Element("testsuites", name="spinerules")
+    for run in runs:
+        outcomes = run.outcomes
+        failures = sum(not o.passed for o in outcomes)
+        suite = ET.SubElement(
+            suites, "testsuite", name=str(run.path), tests=str(len(outcomes) or 1),
+            failures=str(failures), errors="1" if run.error is not None else "0",
+        )  # fmt: skip
+        if run.error is not None:
+            case = ET.SubElement(suite, "testcase", classname=str(run.path), name="compile")
+            error = ET.SubElement(case, "error", message="the file has errors")
+            error.text = "\n".join(e.diagnostic().render() for e in run.error.errors)
+        for outcome in outcomes:
+            case = ET.SubElement(
+                suite, "testcase", classname=str(run.path), name=outcome.name,
+                file=str(run.path), line=str(outcome.test.span.line),
+            )  # fmt: skip
+            if not outcome.passed:
+                report = outcome.render()
+                failure = ET.SubElement(case, "failure", message=report.splitlines()[0])
+                failure.text = report
+    try:
+        ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write `{path}`: {exc.strerror or exc}") from None

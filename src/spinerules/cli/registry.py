@@ -32,8 +32,9 @@ class Subcommand:
 
     @property
     def help(self) -> str:
+        """The docstring's first paragraph, whole (a sentence is never cut at a line end)."""
         doc = (self.run.__doc__ or "").strip()
-        return doc.splitlines()[0] if doc else ""
+        return " ".join(doc.split("\n\n", 1)[0].split())
 
     @property
     def description(self) -> str:

@@ -8,6 +8,7 @@ file's folder tree; `use NAME` only the shipped rulesets.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from .._resources import rulesets_dir
@@ -67,10 +68,27 @@ def load_modules(
     by what was read, not by what the file holds by the time the model is stored."""
     loader = _Loader(base_dir)
     loader.run(root)
+    if loader.errors and loader.order and loader.left_out:
+        # recovered past syntax errors: check the names and types of what did parse, so that
+        # one run reports every error that can be found (leaving out errors about names the
+        # broken statements mention: they may be declared there)
+        from .validate import validate
+
+        mentioned = set(_WORD.findall(loader.left_out))
+        try:
+            validate(tuple(loader.order), None)
+        except RulesError as exc:
+            loader.errors.extend(
+                e for e in exc.errors if not mentioned & set(_NAMED.findall(e.message))
+            )
     raise_all(loader.errors)
     if reached is not None:
         reached.extend(loader.reached)
     return tuple(loader.order)
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAMED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
 
 
 class _Loader:
@@ -83,15 +101,20 @@ class _Loader:
         self.done: set[Path] = set()
         self.errors: list[RulesError] = []
         self.reached: list[tuple[Path, str]] = []
+        #: the text of the statements syntax errors left out (recovery reads the rest)
+        self.left_out = ""
 
     def parsed(self, source: Source) -> n.Module | None:
-        from ..syntax.reader import parse  # imports lark: only when something is parsed
+        from ..syntax.reader import parse_recovering  # imports lark: only when needed
 
         try:
-            return parse(source)
+            module, errors, left_out = parse_recovering(source)
         except RulesError as exc:
             self.errors.extend(exc.errors)
             return None
+        self.errors.extend(errors)
+        self.left_out += left_out + "\n"
+        return module
 
     def run(self, root: Source) -> None:
         module = self.parsed(root)
@@ -149,7 +172,16 @@ class _Loader:
 
     @staticmethod
     def uses(module: n.Module) -> list[n.UseDecl]:
-        return [s for s in module.statements if isinstance(s, n.UseDecl)]
+        """The module's imports; `use all` stands for every shipped ruleset (as `load_all`)."""
+        out: list[n.UseDecl] = []
+        for stmt in module.statements:
+            if not isinstance(stmt, n.UseDecl):
+                continue
+            if not stmt.is_path and stmt.target == "all":
+                out += [n.UseDecl(name, False, stmt.span) for name in shipped_names()]
+            else:
+                out.append(stmt)
+        return out
 
     def resolve(self, use: n.UseDecl, source: Source) -> tuple[Path, Path] | None:
         """The file a `use` names, resolved, and as written; or None (with an error)."""

@@ -7,6 +7,7 @@ warnings) or raises every error it found in one `RulesError`.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator, Mapping
 
 from .._resources import rulesets_dir
@@ -57,6 +58,36 @@ def _too_deep(cond: n.Condition) -> n.Condition | None:
     return None
 
 
+#: `# spinerules: ignore` or `# spinerules: ignore[code, code]` at the end of a line
+_IGNORE = re.compile(r"#\s*spinerules:\s*ignore(?:\[([a-z\-,\s]+)\])?\s*$")
+
+
+def _not_ignored(warnings: list[RulesWarning], modules: tuple[n.Module, ...]) -> list[RulesWarning]:
+    """The warnings no `# spinerules: ignore[...]` comment on their line silences (like ruff's
+    `noqa`: all warnings of the line, or only the codes listed)."""
+    ignored: dict[tuple[str, int], frozenset[str] | None] = {}
+    for module in modules:
+        for comment in module.comments:
+            match = _IGNORE.search(comment.text)
+            if match:
+                codes = match[1]
+                key = (module.source.name, comment.span.line)
+                ignored[key] = (
+                    frozenset(c.strip() for c in codes.split(",") if c.strip()) if codes else None
+                )
+    if not ignored:
+        return warnings
+    kept = []
+    for warning in warnings:
+        key = (warning.span.source.name, warning.span.line)
+        if key in ignored:
+            codes = ignored[key]
+            if codes is None or warning.code in codes:
+                continue
+        kept.append(warning)
+    return kept
+
+
 def validate(modules: tuple[n.Module, ...], name: str | None = None) -> Model:
     checker = _Checker()
     for module in modules:
@@ -77,7 +108,7 @@ def validate(modules: tuple[n.Module, ...], name: str | None = None) -> Model:
         rules=tuple(checker.rules),
         rulesets=tuple(checker.infos),
         tests=tuple(checker.tests),
-        warnings=tuple(sorted(checker.warnings, key=_order)),
+        warnings=tuple(sorted(_not_ignored(checker.warnings, modules), key=_order)),
         technique_tree=_tree_of(checker.techniques),
         site_tree=_tree_of(checker.sites),
         sources=tuple(m.source for m in modules),
@@ -471,7 +502,34 @@ class _Checker:
                 )
             )
             return
+        errors_before = len(self.errors)
         self._value(fact, cond.value)
+        if len(self.errors) == errors_before and BY_WRITTEN[cond.op].ordered:
+            self._constant_comparison(fact, cond)
+
+    def _constant_comparison(self, fact: Fact, cond: n.Compare) -> None:
+        """Warn about an order comparison that its fact's domain decides alone: `pain_score >
+        10` on a 0..10 fact never holds, `phase >= remission` always does."""
+        if fact.kind is FactKind.INT:
+            low, high, value = fact.low, fact.high, cond.value.value
+        else:
+            low, high, value = 0, len(fact.values) - 1, fact.values.index(str(cond.value.value))
+        if low is None or high is None or not isinstance(value, int):
+            return
+        holds = [BY_WRITTEN[cond.op].apply(v, value) for v in (low, high)]
+        # the comparisons are monotone in the fact's value: the two ends decide
+        if holds[0] == holds[1]:
+            always = "always holds" if holds[0] else "never holds"
+            shown = f"{fact.low}..{fact.high}" if fact.kind is FactKind.INT else fact.allowed()
+            self.warnings.append(
+                RulesWarning(
+                    "constant-comparison",
+                    f"`{fact.name} {cond.op} {cond.value.value}` {always}: `{fact.name}` is "
+                    f"{shown}",
+                    cond.span,
+                    "compare with a value inside the range, or drop the test",
+                )
+            )
 
     def _value(self, fact: Fact, lit: n.Literal) -> None:
         value = lit.value

@@ -15,15 +15,15 @@ from typing import Any
 import lark
 from lark.exceptions import UnexpectedInput, VisitError
 
-from ..errors import RulesSyntaxError, raise_all
+from ..errors import RulesError, RulesSyntaxError, raise_all
 from . import nodes as n
 from .build import Build, LoweringError
 from .comments import comments
 from .grammar import Glued, builder_parser, keywords
-from .recovery import check_nesting, syntax_errors
+from .recovery import broken_lines, check_nesting, syntax_errors
 from .source import Source, Span
 
-__all__ = ["keywords", "parse", "parse_text"]
+__all__ = ["keywords", "parse", "parse_recovering", "parse_text"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _local = threading.local()
@@ -63,6 +63,38 @@ def parse(source: Source) -> n.Module:
     finally:
         build.source = Source("<text>", "")
     return n.Module(source=source, statements=tuple(statements), comments=comments(source))
+
+
+def parse_recovering(source: Source) -> tuple[n.Module | None, list[RulesError], str]:
+    """Like `parse`, but a file with syntax errors still gives the statements that do parse:
+    (module or None, the errors, the text of the statements left out). The broken statements
+    are blanked out (their characters replaced by spaces, line breaks kept), so every other
+    statement keeps its place; names and types of what remains can then be checked in the
+    same run as the syntax."""
+    try:
+        return parse(source), [], ""
+    except RulesError as exc:
+        errors: list[RulesError] = list(exc.errors)
+    broken = broken_lines(source)
+    if not broken:
+        return None, errors, ""
+    lines = source.text.split("\n")
+    left_out = []
+    for first, end in broken:
+        for i in range(first, min(end, len(lines))):
+            left_out.append(lines[i])
+            lines[i] = " " * len(lines[i])
+    blanked = "\n".join(lines)
+    parser, build = _builder()
+    build.source = source  # spans point into the real text: every position is unchanged
+    try:
+        statements: Any = parser.parse(blanked)
+    except (UnexpectedInput, Glued, LoweringError, VisitError):
+        return None, errors, ""
+    finally:
+        build.source = Source("<text>", "")
+    module = n.Module(source=source, statements=tuple(statements), comments=comments(source))
+    return module, errors, "\n".join(left_out)
 
 
 def _check_unicode(source: Source) -> None:

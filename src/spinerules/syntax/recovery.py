@@ -27,7 +27,7 @@ from .grammar import (
 from .nodes import MAX_NESTING
 from .source import Source, Span
 
-__all__ = ["check_nesting", "glued_error", "syntax_errors"]
+__all__ = ["broken_lines", "check_nesting", "glued_error", "syntax_errors"]
 
 
 @cache
@@ -39,16 +39,61 @@ def _statement_start() -> re.Pattern[str]:
 def syntax_errors(source: Source, whole: bool = False) -> list[RulesError]:
     """Parse each top-level statement alone, so that one mistake does not hide the next (and
     with `whole`, the whole file when every piece parses)."""
-    errors: list[RulesError] = []
+    return [error for _, _, error in _pieces(source, whole) if error is not None]
+
+
+def broken_lines(source: Source) -> list[tuple[int, int]]:
+    """The (first, end) line ranges (0-based, end exclusive) of the statements that do not
+    parse: what recovery leaves out to read the rest."""
+    out = []
+    for first_line, chunk, error in _pieces(source, whole=False):
+        if error is not None:
+            out.append((first_line, first_line + chunk.count("\n") + (not chunk.endswith("\n"))))
+    return out
+
+
+def _pieces(source: Source, whole: bool) -> list[tuple[int, str, RulesError | None]]:
+    """Each statement (or the whole file) with its syntax error, if any. A statement cut short
+    at the end of its piece takes in the pieces after it that start with `if`: a rule written
+    without indentation (`rule a:` / `if ...` on the next line) is one statement, although a
+    line starting with `if` may also start one."""
     pieces = [(0, source.text)] if whole else _chunks(source.text)
-    for first_line, chunk in pieces:
-        try:
-            checker_parser().parse(chunk)
-        except UnexpectedInput as exc:
-            errors.append(_syntax_error(source, exc, first_line, chunk))
-        except Glued as exc:
-            errors.append(glued_error(source, exc.first, exc.second, first_line))
-    return errors
+    out: list[tuple[int, str, RulesError | None]] = []
+    i = 0
+    while i < len(pieces):
+        first_line, chunk = pieces[i]
+        error, at_end = _parse_piece(source, first_line, chunk)
+        j = i + 1
+        if error is not None and at_end:
+            merged = chunk
+            while j < len(pieces) and pieces[j][1].startswith("if"):
+                merged += pieces[j][1]
+                j += 1
+                again, still_at_end = _parse_piece(source, first_line, merged)
+                if again is None:
+                    chunk, error = merged, None
+                    break
+                if not still_at_end:
+                    break
+            if error is not None:
+                j = i + 1
+        out.append((first_line, chunk, error))
+        i = j
+    return out
+
+
+def _parse_piece(source: Source, first_line: int, chunk: str) -> tuple[RulesError | None, bool]:
+    """The piece's syntax error (None if it parses), and whether the parse ran out of text."""
+    try:
+        checker_parser().parse(chunk)
+    except UnexpectedInput as exc:
+        at_end = isinstance(exc, UnexpectedEOF) or (
+            isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
+        )
+        return _syntax_error(source, exc, first_line, chunk), at_end
+    except Glued as exc:
+        return glued_error(source, exc.first, exc.second, first_line), False
+    return None, False
 
 
 def glued_error(source: Source, first: Token, second: Token, line_offset: int) -> RulesError:
@@ -213,6 +258,10 @@ def _syntax_error(source: Source, exc: UnexpectedInput, line_offset: int, chunk:
             hint = did_you_mean(str(token.value), [w for w in words if w in keywords()])
         if hint is None and token.type == "EQUAL" and before and before[-1].type == "EQUAL":
             hint = "equality is written with one `=`"
+        if hint is None and token.type == "STRING" and accepted and "NAME" in accepted:
+            inner = str(token.value)[1:-1]
+            if re.fullmatch(r"-?[0-9]+|[a-z_][a-z0-9_]*", inner):  # `"true"`, `"acute"`, `"3"`
+                hint = f"drop the quotes: {inner}"
         # `thenn`: the contextual lexer read `then`, then refused `n` where an action must come
         last = before[-1] if before else None
         if (

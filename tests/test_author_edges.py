@@ -169,3 +169,57 @@ def test_recovery_never_hides_an_error_it_cannot_place(tmp_path: Path) -> None:
     with pytest.raises(RulesError) as caught:
         spinerules.compile_text("rule a:\n  if = then\nfact\n")
     assert len(caught.value.errors) >= 2
+
+
+NON_MONOTONE = """\
+ruleset nm
+use vocabulary
+
+rule acute_allows:
+  if phase = acute then allow massage
+  because "A deliberately odd rule."
+"""
+
+
+def test_analyze_leads_with_a_summary_and_groups_findings_by_cause(
+    tmp_path: Path, capsys: Any
+) -> None:
+    path = tmp_path / "nm.rules"
+    path.write_text(NON_MONOTONE, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["analyze", str(path), "--check", "gap"]) == 1
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert first.startswith("nm: ") and "(gap " in first
+    # one group for all the gaps, its witness with only the facts some rule reads
+    assert out.count("error:") == 1
+    assert "the same for: swedish," in out
+    assert 'no verdict for massage: {"phase": ' in out and "(the other facts" in out
+    # places an editor can open: the shipped vocabulary by its file, not `vocabulary:85`
+    assert "vocabulary.rules:85:1" in out
+
+
+def test_a_directive_of_an_imported_file_is_not_unused_in_a_combined_analysis(
+    capsys: Any,
+) -> None:
+    capsys.readouterr()
+    main(["analyze", "all", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["schema"] == 1
+    assert report["unused_directives"] == []
+
+
+def test_every_json_output_has_a_schema_and_errors_are_json_too(
+    tmp_path: Path, capsys: Any
+) -> None:
+    bad = tmp_path / "bad.rules"
+    bad.write_text("ruleset bad\nuse vocabulary\nrule r:\n  if pain = 3 then caution massage\n")
+    for argv in (["list"], ["query", "herniation"], ["explain", "herniation"],
+                 ["check", str(bad)], ["query", str(bad)], ["query", "nowhere"]):  # fmt: skip
+        capsys.readouterr()
+        main([*argv, "--format", "json"])
+        report = json.loads(capsys.readouterr().out)
+        assert next(iter(report)) == "schema" and report["schema"] == 1, argv
+    main(["query", str(bad), "--format", "json"])
+    (error,) = json.loads(capsys.readouterr().out)["errors"]
+    assert error["location"] == f"{bad}:4:6" and error["code"] == "undefined"

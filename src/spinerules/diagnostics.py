@@ -43,16 +43,8 @@ def display(path: Path) -> str:
 
 
 def shown_file(source: Source) -> str:
-    """The file as the user can open it: relative to the working directory when inside it; a
-    shipped ruleset by its path in a checkout (rulesets/NAME.rules), else by its name."""
-    if source.path is None:
-        return source.name
-    shown = display(source.path)
-    if Path(source.name).is_absolute():
-        return shown
-    if not _looks_like_path(source.name) and not Path(shown).is_absolute():
-        return shown  # a shipped ruleset, in a checkout
-    return source.name
+    """The file as the user can open it (`Source.shown`)."""
+    return source.shown
 
 
 def where(span: Span) -> str:
@@ -86,6 +78,7 @@ class Diagnostic:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "location": where(self.span),
             "file": self.file,
             "line": self.span.line,
             "column": self.span.column,

@@ -115,6 +115,7 @@ def analyze(
         checks=wanted,
         queries=ctx.queries,
         seconds=time.perf_counter() - start,
+        rule_facts={rule.id: rule.facts for rule in kb.rules},
     )
 
 
@@ -131,11 +132,16 @@ _CHECK_OF = {
 
 
 def _could_apply(directive: Directive, kb: KnowledgeBase, checks: Sequence[str]) -> bool:
-    """Whether an unused directive is worth a note: its check ran, it is about this knowledge
-    base, it names only things the knowledge base has, and it is not about disagreements in a
-    knowledge base with a single document."""
+    """Whether an unused directive is worth a note: its check ran, it is in the analysed file
+    itself (not one it imports), it is about this knowledge base, it names only things the
+    knowledge base has, and it is not about disagreements in a knowledge base with a single
+    document."""
     assert directive.code is not None
     if _CHECK_OF.get(directive.code) not in checks or not directive.applies_to(kb.name):
+        return False
+    if kb.rulesets and directive.file != kb.rulesets[-1].file:
+        # a directive of an imported file was written for that file's own analysis: analysed
+        # here together with other files, it may have nothing to accept
         return False
     known = {r.id for r in kb.rules} | set(kb.techniques) | set(kb.facts)
     if any(name != "*" and name not in known for name in directive.names):

@@ -59,7 +59,9 @@ class Directive:
 
     @property
     def where(self) -> str:
-        return f"{self.file}:{self.line}"
+        """`file:line`, with the file as the user can open it."""
+        shown = self.span.source.shown if self.span is not None else self.file
+        return f"{shown}:{self.line}"
 
     def matches(self, finding: Finding, kb_name: str) -> bool:
         if self.verb != "accept" or self.code is not finding.code:
@@ -99,7 +101,7 @@ def read_directives(sources: Iterable[Source]) -> tuple[list[Directive], list[Fi
             if not match:
                 continue
             line = comment.span.line
-            where = f"{source.name}:{line}"
+            where = f"{source.shown}:{line}"
             try:
                 found.append(
                     attrs.evolve(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -125,9 +125,13 @@ class Finding:
             out["accepted"] = {"reason": self.accepted, "at": self.accepted_at}
         return out
 
-    def render(self, style: Style = plain) -> str:
+    def render(
+        self, style: Style = plain, relevant: Collection[str] | None = None,
+        also: Sequence[str] = (),
+    ) -> str:  # fmt: skip
         """The finding as a diagnostic (the first span, its source line and a caret), then the
-        other places, the witnesses, the citations and how to accept it."""
+        other places, the techniques or sites it also holds for (`also`), the witnesses (with
+        only the `relevant` facts, when given), the citations and how to accept it."""
         severity = "note" if self.accepted is not None else "error"
         if self.spans:
             first = Diagnostic(severity, self.code.value, self.message, self.spans[0])
@@ -136,8 +140,13 @@ class Finding:
             lines = [f"{severity}: {self.code.value}: {self.message}"]
         for loc in self.locations[1:]:
             lines.append(f"  see {loc}")
+        if also:
+            lines.append(f"  the same for: {', '.join(also)}")
         for w in self.witnesses:
-            lines.append(f"  {w.role}: {json.dumps(dict(w.profile), sort_keys=False)}")
+            profile = dict(w.profile)
+            shown = {k: v for k, v in profile.items() if relevant is None or k in relevant}
+            rest = " (the other facts: --format json)" if len(shown) < len(profile) else ""
+            lines.append(f"  {w.role}: {json.dumps(shown, sort_keys=False)}{rest}")
         for c in self.citations:
             doc = c.document or c.ruleset
             quote = f' quote "{c.quote}"' if c.quote else ""
@@ -163,6 +172,8 @@ class Report:
     checks: tuple[str, ...]
     queries: int  # solver queries made
     seconds: float
+    #: each rule's facts (what a witness shows: the facts the finding's rules read)
+    rule_facts: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -173,13 +184,10 @@ class Report:
         return tuple(f for f in pool if f.code == code)
 
     def to_dict(self) -> dict[str, Any]:
-        counts: dict[str, int] = {}
-        for f in self.findings:
-            counts[f.code.value] = counts.get(f.code.value, 0) + 1
         return {
             "knowledge_base": self.knowledge_base,
             "ok": self.ok,
-            "counts": counts,
+            "counts": self.counts(),
             "findings": [f.to_dict() for f in self.findings],
             "accepted": [f.to_dict() for f in self.accepted],
             "unused_directives": list(self.unused),
@@ -189,15 +197,48 @@ class Report:
             "seconds": round(self.seconds, 3),
         }
 
+    def counts(self) -> dict[str, int]:
+        """Open findings by kind."""
+        counts: dict[str, int] = {}
+        for f in self.findings:
+            counts[f.code.value] = counts.get(f.code.value, 0) + 1
+        return counts
+
+    def groups(self, findings: Sequence[Finding]) -> list[list[Finding]]:
+        """Findings of one cause together: the same kind, rules and fact, differing only in the
+        technique or site they reach (one non-monotone rule on `massage` is one group, not one
+        finding per technique under it)."""
+        grouped: dict[tuple[object, ...], list[Finding]] = {}
+        for f in findings:
+            if f.rules or f.code is Code.GAP:  # all the gaps are one group: no rule speaks
+                key: tuple[object, ...] = (f.code, f.rules, f.fact, f.accepted)
+            else:
+                key = (id(f),)
+            grouped.setdefault(key, []).append(f)
+        return list(grouped.values())
+
     def render(self, show_accepted: bool = False) -> str:
-        parts = [f.render() for f in self.findings]
-        if show_accepted:
-            parts += [f.render() for f in self.accepted]
+        """A summary by kind first, then each group of findings once."""
+        counts = self.counts()
+        by_kind = ", ".join(f"{code} {n}" for code, n in counts.items())
         summary = (
-            f"{self.knowledge_base}: {len(self.findings)} finding(s), "
-            f"{len(self.accepted)} accepted, {self.queries} solver queries, "
+            f"{self.knowledge_base}: {len(self.findings)} open finding(s)"
+            + (f" ({by_kind})" if by_kind else "")
+            + f", {len(self.accepted)} accepted, {self.queries} solver queries, "
             f"{self.seconds:.2f}s"
         )
+        parts = [summary]
+        pools = [self.findings, self.accepted] if show_accepted else [self.findings]
+        for pool in pools:
+            for group in self.groups(pool):
+                first = group[0]
+                # the facts its rules read (for a gap: any rule's, since no rule speaks)
+                rules = first.rules or tuple(self.rule_facts)
+                relevant = {f for r in rules for f in self.rule_facts.get(r, ())}
+                if first.fact:
+                    relevant.add(first.fact)
+                also = ["/".join(x for x in (f.technique, f.site) if x) or "-" for f in group[1:]]
+                parts.append(first.render(relevant=relevant or None, also=also))
         for text in self.unused:
             parts.append(f"note: unused directive {text}")
-        return "\n\n".join([*parts, summary]) if parts else summary
+        return "\n\n".join(parts)

@@ -37,7 +37,7 @@ from typing import TextIO
 from .._version import __version__
 from ..errors import RulesError
 from . import registry
-from .output import Out, plural
+from .output import Out, emit_json, plural
 from .registry import SUBCOMMANDS, Subcommand, UsageError, arg, subcommand
 
 __all__ = ["SUBCOMMANDS", "Out", "Subcommand", "arg", "main", "subcommand"]
@@ -120,9 +120,14 @@ def main(
     try:
         return registry.SUBCOMMANDS[args.command].run(args, out)
     except UsageError as exc:
+        if getattr(args, "format", None) == "json":  # a program reads stdout: JSON there too
+            emit_json(out, {"errors": [{"code": "usage", "message": str(exc)}]})
         out.error(str(exc))
         return 2
     except RulesError as exc:  # a knowledge base that does not load (query, explain)
+        if getattr(args, "format", None) == "json":
+            emit_json(out, {"errors": [e.diagnostic().to_dict() for e in exc.errors]})
+            return 1
         for error in exc.errors:
             stderr.write(error.diagnostic().render(out.style) + "\n")
         stderr.write(

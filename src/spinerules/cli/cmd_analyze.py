@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from .inputs import knowledge_base
-from .output import Out
+from .output import Out, emit_json
 from .registry import FORMAT, TARGET, UsageError, arg, subcommand
 
 
@@ -35,7 +34,7 @@ def cmd_analyze(args: argparse.Namespace, out: Out) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.format == "json":
-        out.line(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        emit_json(out, report.to_dict())
     else:
         out.line(report.render(show_accepted=args.show_accepted))
     return 0 if report.ok else 1

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from .inputs import diagnose, rules_files
-from .output import Out, plural
+from .output import Out, emit_json, plural
 from .registry import FORMAT, arg, subcommand
 
 
@@ -29,12 +28,11 @@ def cmd_check(args: argparse.Namespace, out: Out) -> int:
     warnings = len(found) - errors
     if args.format == "json":
         report = {
-            "version": 1,
             "files": [str(f) for f in files],
             "diagnostics": [d.to_dict() for d in found],
             "summary": {"files": len(files), "errors": errors, "warnings": warnings},
         }
-        out.line(json.dumps(report, indent=2, ensure_ascii=False))
+        emit_json(out, report)
     else:
         for d in found:
             out.line(d.render(out.style))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from ..analysis.diff import Change
@@ -11,7 +10,7 @@ from ..api import compile_text
 from ..engine.kb import KnowledgeBase
 from ..errors import RulesError
 from .inputs import knowledge_base
-from .output import Out, plural
+from .output import Out, emit_json, plural
 from .registry import FORMAT, UsageError, arg, subcommand
 
 
@@ -69,7 +68,7 @@ def cmd_diff(args: argparse.Namespace, out: Out) -> int:
     except DiffError as exc:
         raise UsageError(str(exc)) from None
     if args.format == "json":
-        out.line(json.dumps({"schema": 1, **report.to_dict()}, indent=2))
+        emit_json(out, report.to_dict())
         return 1 if report.changed else 0
     for name in report.added_techniques:
         out.line(out.style(f"+ technique {name}", "green"))

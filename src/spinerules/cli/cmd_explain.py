@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from ..engine.trace import trace
 from ..suggest import did_you_mean
 from ..syntax.unparse import condition_text
 from .inputs import knowledge_base, profile
-from .output import Out, facts_line, rule_location, show
+from .output import Out, emit_json, facts_line, rule_location, show
 from .registry import FACTS, FORMAT, TARGET, UsageError, arg, subcommand
 
 
@@ -63,7 +62,7 @@ def cmd_explain(args: argparse.Namespace, out: Out) -> int:
                 for t in traces
             ],
         }
-        out.line(json.dumps(report, indent=2, ensure_ascii=False))
+        emit_json(out, report)
         return 0
     out.line(f"{out.style('knowledge base:', 'bold')} {kb.name}")
     out.line(f"{out.style('facts:', 'bold')} {facts_line(res)}")

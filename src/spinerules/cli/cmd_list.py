@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from .. import filetests
 from ..api import load, rulesets
-from .output import Out
+from .output import Out, emit_json
 from .registry import FORMAT, subcommand
 
 
@@ -34,7 +33,7 @@ def cmd_list(args: argparse.Namespace, out: Out) -> int:
             }
         )
     if args.format == "json":
-        out.line(json.dumps(entries, indent=2, ensure_ascii=False))
+        emit_json(out, {"rulesets": entries})
         return 0
     rows = [
         [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import textwrap
 from collections.abc import Iterable
 
@@ -11,7 +10,7 @@ from ..engine.kb import KnowledgeBase
 from ..engine.result import Result
 from ..model.model import Verdict
 from .inputs import knowledge_base, profile
-from .output import VERDICT_STYLE, Out, citation, facts_line, first_of, section
+from .output import VERDICT_STYLE, Out, citation, emit_json, facts_line, first_of, section
 from .registry import FACTS, FORMAT, TARGET, UsageError, arg, subcommand
 
 
@@ -44,7 +43,7 @@ def cmd_query(args: argparse.Namespace, out: Out) -> int:
         except OSError as exc:
             raise UsageError(f"cannot write `{args.log}`: {exc.strerror or exc}") from None
     if args.format == "json":
-        out.line(json.dumps(res.to_dict(), indent=2, ensure_ascii=False))
+        emit_json(out, res.to_dict())
         return 0
     if args.everything:
         _query_text(out, kb, res)

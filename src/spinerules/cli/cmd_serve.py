@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from ..errors import RulesError
 from .inputs import knowledge_base
-from .output import Out, plural
+from .output import Out, emit_json, plural
 from .registry import FORMAT, UsageError, arg, subcommand
 
 _TARGET = arg(
@@ -93,11 +92,10 @@ def cmd_replay(args: argparse.Namespace, out: Out) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.format == "json":
-        out.line(json.dumps(
-            [{"decision": c.decision, "line": c.line, "fingerprint": c.fingerprint,
-              "verdicts": c.verdicts, "rules": c.rules, "error": c.error} for c in changes],
-            indent=2,
-        ))  # fmt: skip
+        emit_json(out, {"changes": [
+            {"decision": c.decision, "line": c.line, "fingerprint": c.fingerprint,
+             "verdicts": c.verdicts, "rules": c.rules, "error": c.error} for c in changes
+        ]})  # fmt: skip
         return 1 if changes else 0
     for change in changes:
         out.line(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -11,7 +10,7 @@ import attrs
 
 from .. import filetests
 from .inputs import rules_files
-from .output import Out, plural, rule_location
+from .output import Out, emit_json, plural, rule_location
 from .registry import FORMAT, UsageError, arg, subcommand
 
 
@@ -153,7 +152,7 @@ def _json(out: Out, runs: list[filetests.FileRun]) -> int:
             entry["tests"].append(_outcome(outcome))
         files.append(entry)
     summary = {"passed": total - failed, "failed": failed, "files_with_errors": broken}
-    out.line(json.dumps({"schema": 1, "files": files, "summary": summary}, indent=2))
+    emit_json(out, {"files": files, "summary": summary})
     return 1 if failed or broken or total == 0 else 0
 
 

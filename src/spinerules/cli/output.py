@@ -3,10 +3,11 @@ the small phrases several commands share."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 from ..diagnostics import shown_file
@@ -108,6 +109,15 @@ def _isatty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+#: the version of every `--format json` output's shape, its first key (docs/cli.md)
+JSON_SCHEMA = 1
+
+
+def emit_json(out: Out, payload: Mapping[str, Any]) -> None:
+    """Print a `--format json` answer: an object whose first key is `"schema"`."""
+    out.line(json.dumps({"schema": JSON_SCHEMA, **payload}, indent=2, ensure_ascii=False))
 
 
 def plural(count: int, word: str) -> str:

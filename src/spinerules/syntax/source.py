@@ -20,6 +20,10 @@ def _universal_newlines(text: str) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _written_as_path(text: str) -> bool:
+    return "/" in text or "\\" in text or text.endswith(".rules") or text in (".", "..")
+
+
 @attrs.frozen(eq=False, slots=False)
 class Source:
     """The text of one rules file.
@@ -33,6 +37,26 @@ class Source:
     path: Path | None = None
     #: SHA-256 of the bytes the text was decoded from, when it was read from a file
     digest: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The file as a user can open it: as written when given as a relative path, else its
+        path relative to the working directory when inside it, else its absolute path (a
+        shipped ruleset too: `rulesets/vocabulary.rules` in a checkout, the installed file's
+        path elsewhere); the name when there is no file."""
+        if self.path is None:
+            return self.name
+        name = Path(self.name)
+        if _written_as_path(self.name) and not name.is_absolute():
+            return self.name
+        try:
+            return (
+                str(self.path.relative_to(Path.cwd()))
+                if self.path.is_absolute()
+                else str(self.path)
+            )
+        except ValueError:
+            return str(self.path)
 
     def line(self, number: int) -> str:
         """The text of line `number` (1-based), without its line break; empty past the end.
@@ -72,8 +96,9 @@ class Span:
         return self.source.name
 
     def location(self) -> str:
-        """``file:line:col``, the way compilers and editors write a position."""
-        return f"{self.source.name}:{self.line}:{self.column}"
+        """``file:line:col``, the way compilers and editors write a position, with the file as
+        a user can open it (`Source.shown`)."""
+        return f"{self.source.shown}:{self.line}:{self.column}"
 
     def snippet(self) -> str:
         """The first line of the span and a caret line under the part the span covers."""

@@ -223,3 +223,26 @@ def test_every_json_output_has_a_schema_and_errors_are_json_too(
     main(["query", str(bad), "--format", "json"])
     (error,) = json.loads(capsys.readouterr().out)["errors"]
     assert error["location"] == f"{bad}:4:6" and error["code"] == "undefined"
+
+
+@pytest.mark.slow
+def test_the_readme_property_example_passes_as_written(tmp_path: Path) -> None:
+    import re
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Property-testing your rules") :]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert code is not None
+    (tmp_path / "clinic_policy.rules").write_text(
+        (root / "examples" / "clinic_policy.rules").read_text(encoding="utf-8")
+    )
+    (tmp_path / "test_properties.py").write_text(code[1], encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_properties.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "3 passed" in run.stdout

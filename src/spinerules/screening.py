@@ -299,6 +299,8 @@ class _Screener:
         self.separator = separator
         self.summary = summary if summary is not None else Summary()
         self.memo: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # by checked values
+        #: verdict names by levels: distinct profiles share few verdict combinations
+        self.names: dict[tuple[int, ...], tuple[str, ...]] = {}
         self.seen: dict[tuple[Any, ...], Any] = {}  # by the row's cells as given
         self.cells: dict[tuple[str, Any], Any] = {}  # (column, cell) -> read_record's answer
         self.row = 0
@@ -388,7 +390,13 @@ class _Screener:
         prog = self.kb.program
         complete = None not in values
         if complete:
-            verdicts = tuple([_NAMES[level] for level in prog.levels_complete(values)])
+            levels = tuple(prog.levels_complete(values))
+            named = self.names.get(levels)
+            if named is None:
+                named = self.names[levels] = tuple([_NAMES[level] for level in levels])
+            if not (self.sites or self.reasons):
+                return (named, (), (), [])
+            verdicts = named
         else:
             floor, ceiling = prog.levels_partial(values)
             verdicts = tuple(
@@ -449,12 +457,17 @@ class _Screener:
             by_slot[position[name]] = taken.tolist()
         nothing = [None] * len(first)
         rows_values = zip(*(v if v is not None else nothing for v in by_slot), strict=True)
-        answers: list[Any] = []
-        for k, values in enumerate(rows_values):
-            if wrong[k]:
-                answers.append([v for v in values if isinstance(v, FactError)])
-            else:
-                answers.append(self.answered(values))
+        answers: list[Any]
+        memo, answered = self.memo, self.answered
+        if not wrong.any():  # the common case: one dictionary look-up a kind of row
+            answers = [memo.get(values) or answered(values) for values in rows_values]
+        else:
+            answers = []
+            for k, values in enumerate(rows_values):
+                if wrong[k]:
+                    answers.append([v for v in values if isinstance(v, FactError)])
+                else:
+                    answers.append(answered(values))
         start = self.row
         self.row += batch.num_rows
         bad = {k for k, a in enumerate(answers) if isinstance(a, list)}

@@ -113,10 +113,15 @@ def test_patient_view_turns_coded_resources_into_cards(server: Server) -> None:
     # root problem. The resolved M42.16 (osteochondrosis) counts for nothing.
     assert extension["facts"] == {"condition": "herniation", "nerve_root_compression": True}
     assert len(extension["fingerprint"]) == 64
-    # G83.4 (cauda equina syndrome) is shown as a red flag to confirm, never taken as the
-    # whole list: red_flags stays unknown, so massage cannot be cleared
+    # G83.4 (cauda equina syndrome) is a red flag the record shows: the urgent referral it
+    # gives leads, said to come from the record; the list itself is never taken as complete
+    # (red_flags stays unknown, so massage cannot be cleared), and a warning asks to confirm it
     first = body["cards"][0]
-    assert first["indicator"] == "warning" and "bladder bowel dysfunction" in first["summary"]
+    assert first["indicator"] == "critical" and "Refer urgently" in first["summary"]
+    assert first["detail"].startswith("From the record, which shows red flags: bladder bowel")
+    shown = next(c for c in body["cards"] if c["summary"].startswith("The record shows"))
+    assert shown["indicator"] == "warning" and "bladder bowel dysfunction" in shown["summary"]
+    assert "red_flags" not in extension["facts"]
     summaries = [c["summary"] for c in body["cards"]]
     incomplete = [s for s in summaries if s.startswith("Screening incomplete")]
     assert incomplete and "massage" in incomplete[0] and "red flags" in incomplete[0]

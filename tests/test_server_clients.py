@@ -73,7 +73,7 @@ def test_healthchain_sandbox_client_gets_valid_cards(server: Server, tmp_path: P
     assert [(c["indicator"], c["summary"]) for c in response["cards"]] == [
         (c["indicator"], c["summary"]) for c in ours
     ]
-    assert response["cards"][0]["summary"].startswith("The record shows red flags")
+    assert response["cards"][0]["summary"].startswith("Refer urgently")
 
 
 #: named, not left to schemathesis' defaults, so that a check cannot be dropped unseen

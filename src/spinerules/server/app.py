@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fhir.resources.R4B import get_fhir_model_class
@@ -213,6 +214,32 @@ def _resources(prefetch: Mapping[str, Any]) -> list[dict[str, Any]]:
             if kind in RESOURCES:
                 found.append(dict(item))
     return found
+
+
+def _shown_critical(kb: KnowledgeBase, reading: Reading, res: Any) -> list[Card]:
+    """The critical cards what a record shows of a list would give: a red flag the record shows
+    is there, whatever else the list holds. The list stays unknown for the screening (it may
+    hold more), but a contraindication or an urgent referral that follows from the members
+    shown is not held back until someone confirms the list: when in doubt, the more
+    restrictive answer. Each says, in its detail, that it comes from the record."""
+    if not reading.shown:
+        return []
+    shown = {fact: list(members) for fact, members in reading.shown.items()}
+    already = {c.rule_id for c in res.cards()}
+    listed = "; ".join(
+        f"{fact.replace('_', ' ')}: {', '.join(m.replace('_', ' ') for m in members)}"
+        for fact, members in shown.items()
+    )
+    out = []
+    for card in kb.evaluate({**reading.profile, **shown}).cards():
+        if card.indicator != "critical" or card.rule_id in already:
+            continue
+        note = (
+            f"From the record, which shows {listed}: this follows from what it shows; confirm "
+            "the list with the patient.\n\n"
+        )
+        out.append(attrs.evolve(card, detail=note + card.detail))
+    return out
 
 
 def _record_cards(reading: Reading, fingerprint: str) -> list[dict[str, Any]]:
@@ -447,14 +474,15 @@ def create_app(
             raise _BadRequest(
                 400, f"the record gives a value the rules cannot take: {exc}"
             ) from None
-        found = res.cards()
+        found = [*_shown_critical(kb, reading, res), *res.cards()]
         cards = [c.to_cds() for c in found]
         orders = _draft_orders(context) if service["hook"] != "patient-view" else []
         for card, shown in zip(found, cards, strict=True):
             _referral_actions(shown, context["patientId"])
             if orders and card.indicator == "critical" and stops_order(card):
                 _cancel_suggestion(shown, orders)
-        cards[:0] = _record_cards(reading, kb.fingerprint)
+        critical = sum(1 for c in found if c.indicator == "critical")  # they lead
+        cards[critical:critical] = _record_cards(reading, kb.fingerprint)
         _unique(cards, body["hookInstance"])
         decision = None
         if log is not None:

@@ -196,6 +196,6 @@ def test_replay_and_query_log_on_the_command_line(tmp_path: Path, capsys: Any) -
     (tmp_path / "demo.rules").write_text(RULES)
     capsys.readouterr()
     assert main(["replay", str(log), str(tmp_path / "demo.rules"), "--format", "json"]) == 1
-    (change,) = json.loads(capsys.readouterr().out)
+    (change,) = json.loads(capsys.readouterr().out)["changes"]
     assert change["verdicts"]["massage"] == ["contraindicated", "caution"]
     assert main(["replay", str(tmp_path / "missing.jsonl")]) == 2

@@ -134,7 +134,8 @@ def test_list_names_every_shipped_ruleset_with_its_document_and_rule_count(tmp_p
     assert "\x1b[" not in done.stdout  # piped: plain text
 
     as_json = json.loads(run("list", "--format", "json", cwd=tmp_path).stdout)
-    assert [e["name"] for e in as_json] == list(spinerules.rulesets())
+    assert as_json["schema"] == 1
+    assert [e["name"] for e in as_json["rulesets"]] == list(spinerules.rulesets())
 
 
 # ---- check ------------------------------------------------------------------------------------
@@ -167,11 +168,12 @@ def test_check_json_for_editors(folder: Path) -> None:
     done = run("check", "--format", "json", "bad.rules", cwd=folder)
     assert done.returncode == 1
     report = json.loads(done.stdout)
-    assert report["version"] == 1
+    assert report["schema"] == 1
     assert report["files"] == ["bad.rules"]
     assert report["summary"] == {"files": 1, "errors": 2, "warnings": 0}
     first = report["diagnostics"][0]
     assert first == {
+        "location": "bad.rules:3:21",
         "file": "bad.rules",
         "line": 3,
         "column": 21,
@@ -334,6 +336,7 @@ def test_query_json_is_result_to_dict(folder: Path, monkeypatch: pytest.MonkeyPa
         {"condition": "stenosis", "fever": True}
     )
     got = json.loads(done.stdout)
+    assert got.pop("schema") == 1
     assert got == json.loads(json.dumps(expected.to_dict()))
     assert got["verdicts"]["massage"]["verdict"] == "contraindicated"
     assert [r["urgency"] for r in got["referrals"]] == ["urgent"]

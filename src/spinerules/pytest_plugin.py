@@ -106,7 +106,17 @@ class RulesFileBroken(Exception):
         self.error = error
 
 
-class RulesTestItem(pytest.Item):
+class _Item(pytest.Item):
+    """A `.rules` item. `funcargs` is empty but present: some plugins' `pytest_runtest_call`
+    wrappers (pytest-lsp 1.0's) return without yielding for an item that lacks it, which fails
+    every non-Python item while that plugin is installed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.funcargs: dict[str, Any] = {}
+
+
+class RulesTestItem(_Item):
     def __init__(self, *, kb: KnowledgeBase, test: TestNode, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.kb = kb
@@ -131,7 +141,7 @@ class RulesTestItem(pytest.Item):
         return self.path, self.test.span.line - 1, f'rules test "{self.test.name}"'
 
 
-class RulesLoadItem(pytest.Item):
+class RulesLoadItem(_Item):
     def __init__(self, *, error: RulesError, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.error = error

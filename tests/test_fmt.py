@@ -282,6 +282,7 @@ def test_shipped_rulesets_keep_their_meaning_in_a_knowledge_base(path: Path) -> 
     assert kb.rules == again.rules
 
 
+@pytest.mark.slow  # a property campaign: the full run has it, the fast subset not
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rule_sources())
 def test_fmt_keeps_meaning_and_comments_and_is_idempotent(text: str) -> None:

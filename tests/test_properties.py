@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reference import Reference, truth
@@ -96,6 +97,7 @@ def partial_and_complete(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any
     return {k: v for k, v in full.items() if k in keep}, full
 
 
+@pytest.mark.slow  # a property campaign: the full run has it, the fast subset not
 @settings(max_examples=300, deadline=None)
 @given(knowledge_bases(known_tests=False), partial_and_complete())
 def test_more_facts_never_undo_a_decided_verdict(
@@ -118,6 +120,7 @@ def test_is_known_is_the_documented_exception_to_monotonicity() -> None:
     assert kb.evaluate({"c": "x"}).verdict("t0") is Verdict.UNDETERMINED  # now waits for b
 
 
+@pytest.mark.slow  # a property campaign: the full run has it, the fast subset not
 @settings(max_examples=300, deadline=None)
 @given(knowledge_bases(), partial_and_complete())
 def test_fired_and_pending_follow_kleene_logic(
@@ -151,6 +154,7 @@ def indexed_knowledge_bases(draw: st.DrawFn) -> list[str]:
     return rules
 
 
+@pytest.mark.slow  # a property campaign: the full run has it, the fast subset not
 @settings(max_examples=200, deadline=None)
 @given(indexed_knowledge_bases(), st.lists(partial_and_complete(), min_size=1, max_size=4))
 def test_generated_partial_code_is_kleene_logic(
@@ -191,6 +195,7 @@ def test_a_partial_profile_follows_the_index_until_a_fact_is_unknown() -> None:
     assert [r.id for r in res.pending] == [f"r{i}" for i in range(30) if i % 5 <= 2]
 
 
+@pytest.mark.slow  # a property campaign: the full run has it, the fast subset not
 @settings(max_examples=200, deadline=None)
 @given(knowledge_bases(), st.randoms(use_true_random=False), partial_and_complete())
 def test_rule_order_does_not_matter(
@@ -208,6 +213,7 @@ def test_rule_order_does_not_matter(
         assert sorted(m.fact for m in ra.missing) == sorted(m.fact for m in rb.missing)
 
 
+@pytest.mark.slow  # a property campaign: the full run has it, the fast subset not
 @settings(max_examples=200, deadline=None)
 @given(knowledge_bases(), partial_and_complete())
 def test_evaluation_is_deterministic_and_json_ready(
@@ -223,6 +229,7 @@ def test_evaluation_is_deterministic_and_json_ready(
         assert again.evaluate(profile).to_dict() == first
 
 
+@pytest.mark.slow  # a property campaign: the full run has it, the fast subset not
 @settings(max_examples=200, deadline=None)
 @given(knowledge_bases(), partial_and_complete())
 def test_the_verdict_is_the_most_restrictive_fired_action(
@@ -279,6 +286,7 @@ def test_evaluation_never_raises_on_a_valid_profile(profile: dict[str, Any]) -> 
     assert all(m.fact not in {k for k, v in profile.items() if v is not None} for m in res.missing)
 
 
+@pytest.mark.slow  # a property campaign: the full run has it, the fast subset not
 @settings(max_examples=300, deadline=None)
 @given(knowledge_bases(), partial_and_complete())
 def test_screening_gives_the_same_verdicts_as_evaluation(
@@ -326,6 +334,7 @@ def test_the_index_skips_rules_that_cannot_apply() -> None:
         assert rules_in(branch) == {i for i in range(60) if "xyz"[i % 3] == value}
 
 
+@pytest.mark.slow  # a property campaign: the full run has it, the fast subset not
 @settings(max_examples=300, deadline=None)
 @given(knowledge_bases(), partial_and_complete(), partial_and_complete())
 def test_all_assessments_at_once_are_the_assessments_one_by_one(

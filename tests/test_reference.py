@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reference import Reference
@@ -125,6 +126,7 @@ def agree(kb: spinerules.KnowledgeBase, profile: dict[str, Any]) -> None:
     assert list(res.unused_facts) == ref.unused_facts()
 
 
+@pytest.mark.slow  # a property campaign: the full run has it, the fast subset not
 @settings(max_examples=300, deadline=None)
 @given(knowledge_bases(), COMPLETE)
 def test_complete_patients_agree_with_the_reference(
@@ -133,6 +135,7 @@ def test_complete_patients_agree_with_the_reference(
     agree(kb, profile)
 
 
+@pytest.mark.slow  # a property campaign: the full run has it, the fast subset not
 @settings(max_examples=300, deadline=None)
 @given(knowledge_bases(), PARTIAL)
 def test_partial_patients_agree_with_the_reference(
@@ -141,6 +144,7 @@ def test_partial_patients_agree_with_the_reference(
     agree(kb, profile)
 
 
+@pytest.mark.slow  # a property campaign: the full run has it, the fast subset not
 @settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_the_shipped_knowledge_agrees_with_the_reference(data: st.DataObject) -> None:

@@ -216,7 +216,7 @@ def render(kb: KnowledgeBase, *, analyze: bool = True) -> str:
     from .filetests import coverage, run_kb
 
     e = html.escape
-    titles = {info.name: info.title or info.document or info.name for info in kb.rulesets}
+    titles = {info.name: info.label for info in kb.rulesets}
     patients = typical_patients(kb)
     rows = matrix(kb, patients)
     techniques = list(kb.techniques)

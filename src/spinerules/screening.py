@@ -405,8 +405,6 @@ class _Screener:
                     for f, c in zip(floor, ceiling, strict=True)
                 ]
             )
-        if not (self.sites or self.reasons or not complete):
-            return (verdicts, (), (), [])
         res = Result(self.kb, values)
         at = tuple(res.verdict(t, at=site).value for t in self.techniques for site in self.sites)
         rules: tuple[Any, ...] = ()

@@ -25,7 +25,7 @@ from ..model.model import RESTRICTIVE, Action, ActionKind, Rule
 from .boxes import Box, box
 from .encode import Patient, Vars, has_known_tests, make_vars, profile_key, to_profile
 
-__all__ = ["Context", "RuleInfo", "VAction"]
+__all__ = ["Context", "RuleInfo", "VAction", "action_effect"]
 
 
 @attrs.frozen
@@ -58,7 +58,7 @@ class RuleInfo:
         return self.rule.id
 
 
-def _effect(action: Action) -> tuple[object, ...]:
+def action_effect(action: Action) -> tuple[object, ...]:
     if action.kind is ActionKind.REFER:
         return ("refer", action.urgency, action.note)
     if action.kind is ActionKind.REQUIRE:
@@ -93,7 +93,7 @@ class Context:
                     index=i,
                     rule=rule,
                     actions=acts,
-                    effects=frozenset(_effect(a) for a in rule.actions),
+                    effects=frozenset(action_effect(a) for a in rule.actions),
                     has_known=has_known_tests(self.program.lowered[i]),
                 )
             )

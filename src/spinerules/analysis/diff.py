@@ -23,8 +23,8 @@ import attrs
 import z3  # type: ignore[import-untyped]
 
 from ..engine.kb import KnowledgeBase
-from ..model.model import ActionKind
-from .context import Context
+from ..model.model import Action
+from .context import Context, action_effect
 from .encode import to_profile
 
 __all__ = ["Change", "DiffError", "DiffReport", "diff"]
@@ -109,7 +109,7 @@ def _level(ctx: Context, technique: str) -> Any:
     return level
 
 
-def _given(ctx: Context, key: tuple[str, ...]) -> Any:
+def _given(ctx: Context, key: tuple[object, ...]) -> Any:
     """Whether a referral (`("refer", urgency, to)`) or requirement (`("require", name)`) is
     given, as a formula."""
     firing = [
@@ -121,12 +121,11 @@ def _given(ctx: Context, key: tuple[str, ...]) -> Any:
     return z3.Or(*firing) if firing else z3.BoolVal(False)
 
 
-def _key(action: Any) -> tuple[str, ...] | None:
-    if action.kind is ActionKind.REFER:
-        return ("refer", action.urgency, action.note)
-    if action.kind is ActionKind.REQUIRE:
-        return ("require", action.requirement)
-    return None
+def _key(action: Action) -> tuple[object, ...] | None:
+    """A referral's or requirement's identity (the analyzer's `action_effect`); None
+    otherwise."""
+    effect = action_effect(action)
+    return effect if effect[0] in ("refer", "require") else None
 
 
 def diff(old: KnowledgeBase, new: KnowledgeBase) -> DiffReport:
@@ -166,7 +165,7 @@ def diff(old: KnowledgeBase, new: KnowledgeBase) -> DiffReport:
                 _ids(before.reasons(technique)), _ids(after.reasons(technique)),
             )
         )  # fmt: skip
-    keys: dict[tuple[str, ...], None] = {}
+    keys: dict[tuple[object, ...], None] = {}
     for kb in (old, new):
         for rule in kb.rules:
             for action in rule.actions:

@@ -29,9 +29,9 @@ def _version(target: str) -> KnowledgeBase:
 def _reads(new: KnowledgeBase, old: KnowledgeBase, rule_id: str) -> tuple[str, ...]:
     """The facts a rule reads, in whichever version has it."""
     for kb in (new, old):
-        for rule in kb.rules:
-            if rule.id == rule_id:
-                return rule.facts
+        index = kb.rule_index.get(rule_id)
+        if index is not None:
+            return kb.rules[index].facts
     return ()
 
 

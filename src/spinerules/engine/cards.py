@@ -204,7 +204,7 @@ def build_cards(res: Result) -> tuple[Card, ...]:
     """The result's cards, most important first (see the module's documentation)."""
     kb = res.knowledge_base
     fingerprint = kb.fingerprint
-    titles = {info.name: info.title or info.document or info.name for info in kb.rulesets}
+    titles = {info.name: info.label for info in kb.rulesets}
     parents = {name: node.parent for name, node in kb.techniques.items()}
     findings: dict[str, _Finding] = {}
 

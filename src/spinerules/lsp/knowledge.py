@@ -23,11 +23,10 @@ from ..model.load import load_modules
 from ..model.model import ActionKind, FactKind
 from ..model.validate import validate
 from ..syntax.grammar import keywords
-from ..syntax.source import Source, Span
+from ..syntax.source import IDENTIFIER, Source, Span
 
 __all__ = ["Document", "Place", "check", "replacement", "word_at"]
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DID_YOU_MEAN = re.compile(r"did you mean `([A-Za-z_][A-Za-z0-9_]*)`")
 #: words that start an action: a technique (or a referral's addressee) follows
 _ACTIONS = tuple(kind.value for kind in ActionKind)
@@ -87,7 +86,7 @@ def word_at(text: str, line: int, character: int) -> tuple[str, int, int] | None
     lines = text.split("\n")
     if not 0 <= line < len(lines):
         return None
-    for match in _WORD.finditer(lines[line]):
+    for match in IDENTIFIER.finditer(lines[line]):
         if match.start() <= character <= match.end():
             return match[0], match.start(), match.end()
     return None
@@ -118,25 +117,10 @@ def occurrences(source: Source, name: str) -> Iterator[Place]:
     """Where `name` is written as code (not in a string or comment) in `source`."""
     for number, line in enumerate(source.text.split("\n")):
         for offset, part in _code_parts(line):
-            for match in _WORD.finditer(part):
+            for match in IDENTIFIER.finditer(part):
                 if match[0] == name:
                     start = offset + match.start()
                     yield Place(source.path, number, start, number, start + len(name))
-
-
-def kind_of(kb: KnowledgeBase, name: str) -> str | None:
-    """What a name is in the knowledge base: fact, technique, site, rule or value."""
-    if name in kb.facts:
-        return "fact"
-    if name in kb.techniques:
-        return "technique"
-    if name in kb.sites:
-        return "site"
-    if any(rule.id == name for rule in kb.rules):
-        return "rule"
-    if any(name in fact.values for fact in kb.facts.values()):
-        return "value"
-    return None
 
 
 def definition(kb: KnowledgeBase, name: str) -> Place | None:
@@ -169,7 +153,7 @@ def references(kb: KnowledgeBase, name: str, current: Source | None = None) -> l
 
 def hover(kb: KnowledgeBase, name: str) -> str | None:
     """Markdown about a name: its declaration, and what uses it."""
-    titles = {info.name: info.title or info.document or info.name for info in kb.rulesets}
+    titles = {info.name: info.label for info in kb.rulesets}
     if name in kb.facts:
         fact = kb.facts[name]
         readers = [r.id for r in kb.rules if name in r.facts]

@@ -122,6 +122,15 @@ class RulesServer(LanguageServer):
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)
         )
 
+    def name_at(self, uri: str, position: types.Position) -> tuple[Any, str, int, int] | None:
+        """(knowledge base, the name under the cursor, its start and end) or None."""
+        kb = self.kb(uri)
+        text = self.workspace.get_text_document(uri).source
+        found = word_at(text, position.line, position.character)
+        if kb is None or found is None:
+            return None
+        return (kb, *found)
+
     def kb(self, uri: str) -> Any:
         document = self.documents.get(uri)
         if document is not None and document.kb is not None:
@@ -174,20 +183,16 @@ def make_server() -> RulesServer:
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def on_hover(ls: RulesServer, params: types.HoverParams) -> types.Hover | None:
-        kb = ls.kb(params.text_document.uri)
-        text = ls.workspace.get_text_document(params.text_document.uri).source
-        found = word_at(text, params.position.line, params.position.character)
-        if kb is None or found is None:
-            return None
-        words = hover(kb, found[0])
-        if words is None:
+        found = ls.name_at(params.text_document.uri, params.position)
+        words = hover(found[0], found[1]) if found is not None else None
+        if found is None or words is None:
             return None
         line = params.position.line
         return types.Hover(
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=words),
             range=types.Range(
-                start=types.Position(line=line, character=found[1]),
-                end=types.Position(line=line, character=found[2]),
+                start=types.Position(line=line, character=found[2]),
+                end=types.Position(line=line, character=found[3]),
             ),
         )
 
@@ -206,12 +211,8 @@ def make_server() -> RulesServer:
 
     @server.feature(types.TEXT_DOCUMENT_DEFINITION)
     def on_definition(ls: RulesServer, params: types.DefinitionParams) -> types.Location | None:
-        kb = ls.kb(params.text_document.uri)
-        text = ls.workspace.get_text_document(params.text_document.uri).source
-        found = word_at(text, params.position.line, params.position.character)
-        if kb is None or found is None:
-            return None
-        place = definition(kb, found[0])
+        found = ls.name_at(params.text_document.uri, params.position)
+        place = definition(found[0], found[1]) if found is not None else None
         if place is None:
             return None
         return types.Location(uri=uri_of(place.path, params.text_document.uri), range=_range(place))
@@ -219,16 +220,16 @@ def make_server() -> RulesServer:
     @server.feature(types.TEXT_DOCUMENT_REFERENCES)
     def on_references(ls: RulesServer, params: types.ReferenceParams) -> list[types.Location]:
         uri = params.text_document.uri
-        kb = ls.kb(uri)
-        text = ls.workspace.get_text_document(uri).source
-        found = word_at(text, params.position.line, params.position.character)
-        if kb is None or found is None:
+        found = ls.name_at(uri, params.position)
+        if found is None:
             return []
+        kb, name = found[0], found[1]
         path = path_of(uri)
+        text = ls.workspace.get_text_document(uri).source
         current = Source(name=str(path) if path else uri, text=text, path=path)
-        places = references(kb, found[0], current)
+        places = references(kb, name, current)
         if not params.context.include_declaration:
-            declared = definition(kb, found[0])
+            declared = definition(kb, name)
             places = [p for p in places if p != declared]
         return [types.Location(uri=uri_of(p.path, uri), range=_range(p)) for p in places]
 

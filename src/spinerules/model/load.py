@@ -21,7 +21,7 @@ from ..errors import (
 )
 from ..suggest import did_you_mean
 from ..syntax import nodes as n
-from ..syntax.source import Source, Span
+from ..syntax.source import IDENTIFIER, Source, Span
 
 __all__ = ["GENERAL_SCREENING", "load_modules", "read_source", "shipped_names", "shipped_path"]
 
@@ -74,7 +74,7 @@ def load_modules(
         # broken statements mention: they may be declared there)
         from .validate import validate
 
-        mentioned = set(_WORD.findall(loader.left_out))
+        mentioned = set(IDENTIFIER.findall(loader.left_out))
         try:
             validate(tuple(loader.order), None)
         except RulesError as exc:
@@ -87,7 +87,6 @@ def load_modules(
     return tuple(loader.order)
 
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAMED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
 
 

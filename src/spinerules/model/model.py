@@ -375,6 +375,11 @@ class RulesetInfo:
     #: one of the rulesets shipped with spinerules (not a file of the user's with that name)
     shipped: bool = False
 
+    @property
+    def label(self) -> str:
+        """What a source is shown as: the document's title, else its file, else the name."""
+        return self.title or self.document or self.name
+
 
 @attrs.frozen
 class RulesWarning:

@@ -201,16 +201,7 @@ def _resources(prefetch: Mapping[str, Any]) -> list[dict[str, Any]]:
                 )
             if not isinstance(kind, str) or kind == "OperationOutcome":
                 continue
-            try:
-                get_fhir_model_class(kind).model_validate(dict(item))
-            except KeyError:
-                raise _BadRequest(400, f"`{kind}` is not a FHIR R4 resource type") from None
-            except Exception as exc:  # pydantic's ValidationError: not valid R4
-                first = str(exc).splitlines()
-                detail = " ".join(first[:3])[:300]
-                raise _BadRequest(
-                    400, f"prefetch `{key}`: not a valid R4 {kind}: {detail}"
-                ) from None
+            _check_r4(kind, item, f"prefetch `{key}`")
             if kind in RESOURCES:
                 found.append(dict(item))
     return found
@@ -269,18 +260,24 @@ def _record_cards(reading: Reading, fingerprint: str) -> list[dict[str, Any]]:
     return cards
 
 
+def _check_r4(kind: str, item: Mapping[str, Any], where: str) -> None:
+    """A 400 unless `item` is a valid FHIR R4 resource of type `kind` (fhir.resources' R4B
+    models read R4 JSON)."""
+    try:
+        get_fhir_model_class(kind).model_validate(dict(item))
+    except KeyError:
+        raise _BadRequest(400, f"`{kind}` is not a FHIR R4 resource type") from None
+    except Exception as exc:  # pydantic's ValidationError: not valid R4
+        detail = " ".join(str(exc).splitlines()[:3])[:300]
+        raise _BadRequest(400, f"{where}: not a valid R4 {kind}: {detail}") from None
+
+
 def _draft_orders(context: Mapping[str, Any]) -> list[str]:
     """The draft ServiceRequests of an order hook, as `ServiceRequest/ID` references."""
     bundle = context.get("draftOrders")
     if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
         raise _BadRequest(400, "`context.draftOrders` must be a FHIR Bundle of the draft orders")
-    try:
-        get_fhir_model_class("Bundle").model_validate(dict(bundle))
-    except Exception as exc:  # pydantic's ValidationError: not valid R4
-        detail = " ".join(str(exc).splitlines()[:3])[:300]
-        raise _BadRequest(
-            400, f"`context.draftOrders` is not a valid R4 Bundle: {detail}"
-        ) from None
+    _check_r4("Bundle", bundle, "`context.draftOrders`")
     refs = []
     for entry in bundle.get("entry") or []:
         item = entry.get("resource") if isinstance(entry, Mapping) else None

@@ -7,11 +7,15 @@ and can draw the line it covers with a caret, so that any error anywhere can sho
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import attrs
 
-__all__ = ["Source", "Span"]
+__all__ = ["IDENTIFIER", "Source", "Span"]
+
+#: a name as it is written in a rules file, or as an editor picks a word out of one
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _universal_newlines(text: str) -> str:

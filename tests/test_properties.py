@@ -334,6 +334,22 @@ def test_the_index_skips_rules_that_cannot_apply() -> None:
         assert rules_in(branch) == {i for i in range(60) if "xyz"[i % 3] == value}
 
 
+def test_a_keyed_rule_base_splits_however_large() -> None:
+    """Rules keyed on one enum split on it at the root at every size: the split copies each
+    rule once, so the budget never stops it (only the splits below it)."""
+    from spinerules.engine.index import COPIES, Branch, size
+
+    for n in (30, 300, 1200):
+        rules = [
+            f'rule r{i}: if c = {"xyz"[i % 3]} and n >= {i % 5} then caution t0 because "r"'
+            for i in range(n)
+        ]
+        tree = compile_rules(SCHEMA, rules).program.index_tree()
+        assert isinstance(tree, Branch) and len(tree.cases) == 3
+        assert tree.slot == 0  # `c`
+        assert size(tree) <= COPIES * n + 64
+
+
 @pytest.mark.slow  # a property campaign: the full run has it, the fast subset not
 @settings(max_examples=300, deadline=None)
 @given(knowledge_bases(), partial_and_complete(), partial_and_complete())

@@ -17,7 +17,7 @@ import attrs
 
 from .logic import Atom, Junction, Lowered, holds
 
-__all__ = ["Branch", "Leaf", "Tree", "build", "specialize"]
+__all__ = ["COPIES", "Branch", "Leaf", "Tree", "build", "specialize"]
 
 Cond = Lowered | bool
 
@@ -79,6 +79,11 @@ Tree = Leaf | Branch
 #: stop splitting below this many rules: a few tests are cheaper than a switch
 LEAF_SIZE = 6
 MAX_DEPTH = 6
+#: rule copies the index may hold per rule, on average. Each copy is code to compile: peak
+#: memory while compiling grows with the copies, and CPython's compiler is most of it. Splits
+#: that keep most rules in every branch (random rule bases) would take more and buy little
+#: (benchmarks/README.md, "Index budget"); rule bases keyed on a fact split within it.
+COPIES = 3
 #: rules looked at when choosing the slot to split a node on
 _SAMPLE = 64
 
@@ -143,9 +148,8 @@ def build(
 ) -> Tree:
     """The index for `rules` ((rule index, condition) pairs). `domains` lists the slots that can
     be switched on, with their values; `reads[i]` is the set of slots rule i reads. `budget`
-    bounds how many rule copies the tree may hold in all (default: 16 per rule for small rule
-    bases, growing more slowly past 1,000 rules so that compiling stays fast)."""
-    default = min(16 * len(rules), 4 * len(rules) + 12_000) + 64
+    bounds how many rule copies the tree may hold in all (default: `COPIES` per rule)."""
+    default = COPIES * len(rules) + 64
     state = {"left": budget if budget is not None else default}
     return _build([(i, c) for i, c in rules], domains, domains, reads, {}, 0, state)
 

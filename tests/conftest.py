@@ -7,11 +7,18 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import Phase, settings
 
 import spinerules
 
 # Keep the test run's compiled-model cache out of the user's own cache directory.
 os.environ.setdefault("SPINERULES_CACHE_DIR", tempfile.mkdtemp(prefix="spinerules-test-cache-"))
+
+# Under mutmut (README, "Mutation testing") a failing property test only has to fail: without
+# shrinking, a killed mutant costs the time to find a counterexample, not minutes to shrink it.
+settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate])
+if os.environ.get("MUTANT_UNDER_TEST"):
+    settings.load_profile("mutation")
 
 DEMO = """\
 ruleset demo "A small knowledge base for the engine's tests"

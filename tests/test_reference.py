@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reference import Reference
+from reference import Reference, counts
 
 import spinerules
 from spinerules.testing import partial_patients, patients
@@ -77,7 +77,9 @@ ACTIONS = st.one_of(
 
 
 @st.composite
-def knowledge_bases(draw: st.DrawFn) -> spinerules.KnowledgeBase:
+def knowledge_bases(
+    draw: st.DrawFn, rules_between: tuple[int, int] = (1, 7), keyed: bool = False
+) -> spinerules.KnowledgeBase:
     flag = st.sampled_from(["", "", " explicit"])
     tree = (
         f"technique t0{draw(flag)}\ntechnique t1 under t0{draw(flag)}\n"
@@ -87,8 +89,11 @@ def knowledge_bases(draw: st.DrawFn) -> spinerules.KnowledgeBase:
         f"site spot under part{draw(flag)}\nsite other{draw(flag)}\n"
     )
     rules = []
-    for i in range(draw(st.integers(1, 7))):
+    for i in range(draw(st.integers(*rules_between))):
         cond = "always" if draw(st.integers(0, 9)) == 0 else draw(conditions())
+        if keyed and draw(st.integers(0, 3)):  # most rules on one value of `c`: the index splits
+            key = f"c = {draw(st.sampled_from(['x', 'y', 'z']))}"
+            cond = key if cond == "always" else f"{key} and {cond}"
         actions = ", ".join(draw(st.lists(ACTIONS, min_size=1, max_size=3)))
         rules.append(f'rule r{i}: if {cond} then {actions} because "r{i}"')
     return spinerules.compile_text(FACTS + tree + "\n".join(rules) + "\n", name="gen")
@@ -124,6 +129,9 @@ def agree(kb: spinerules.KnowledgeBase, profile: dict[str, Any]) -> None:
         assert res.assessment(technique).verdict.value == ref.verdict(technique)
     assert [(m.fact, m.stakes) for m in res.missing] == ref.missing()
     assert list(res.unused_facts) == ref.unused_facts()
+    assert [(f.rule, f.kind, f.technique, f.site) for f in res.fired_actions] == [
+        (r.id, a.kind.value, a.technique, a.site) for r in ref.fired for a in r.actions
+    ]
 
 
 @pytest.mark.slow  # a property campaign: the full run has it, the fast subset not
@@ -151,3 +159,42 @@ def test_the_shipped_knowledge_agrees_with_the_reference(data: st.DataObject) ->
     """The shipped knowledge base, on random complete and partial patients of its vocabulary."""
     kb = spinerules.load_all()
     agree(kb, data.draw(st.one_of(patients(kb), partial_patients(kb))))
+
+
+# The deterministic subset's share of the oracle (the mutation runs use it): short runs of the
+# same comparison, on rule bases large enough for the index to split (most rules keyed on `c`,
+# so the generated code specialises conditions, negations included, into its branches).
+
+
+@settings(max_examples=40, deadline=None)
+@given(knowledge_bases(rules_between=(8, 30), keyed=True), st.lists(COMPLETE, max_size=4))
+def test_indexed_rule_bases_agree_with_the_reference_on_complete_patients(
+    kb: spinerules.KnowledgeBase, profiles: list[dict[str, Any]]
+) -> None:
+    for profile in profiles:
+        agree(kb, profile)
+
+
+@settings(max_examples=40, deadline=None)
+@given(knowledge_bases(rules_between=(8, 30), keyed=True), st.lists(PARTIAL, max_size=4))
+def test_indexed_rule_bases_agree_with_the_reference_on_partial_patients(
+    kb: spinerules.KnowledgeBase, profiles: list[dict[str, Any]]
+) -> None:
+    for profile in profiles:
+        agree(kb, profile)
+
+
+@settings(max_examples=60, deadline=None)
+@given(knowledge_bases())
+def test_which_actions_count_where_is_the_reference_reading(kb: spinerules.KnowledgeBase) -> None:
+    """`Model.reaches` (what the analyzer and explanations use) against the reference's reading
+    of lines 2-3 of the semantics page, for every verdict action, technique and site."""
+    for rule in kb.rules:
+        for action in rule.actions:
+            if action.kind.value not in ("contraindicate", "caution", "recommend", "allow"):
+                continue
+            for technique in kb.techniques:
+                for site in (None, *kb.sites):
+                    assert kb.model.reaches(action, technique, site) == counts(
+                        kb, action, technique, site
+                    ), (rule.id, technique, site)

@@ -17,8 +17,11 @@ os.environ.setdefault("SPINERULES_CACHE_DIR", tempfile.mkdtemp(prefix="spinerule
 # Under mutmut (README, "Mutation testing") a failing property test only has to fail: without
 # shrinking, a killed mutant costs the time to find a counterexample, not minutes to shrink it.
 settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate])
-if os.environ.get("MUTANT_UNDER_TEST"):
-    settings.load_profile("mutation")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("MUTANT_UNDER_TEST"):  # set by mutmut in each of its test runs
+        settings.load_profile("mutation")
 
 DEMO = """\
 ruleset demo "A small knowledge base for the engine's tests"

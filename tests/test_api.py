@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
@@ -273,6 +274,24 @@ def test_compiling_leaves_the_garbage_collector_as_it_found_it(
         assert gc.isenabled() is collector_on
         with pytest.raises(spinerules.RulesError):
             spinerules.compile_text("if then")
+        assert gc.isenabled() is collector_on
+        # screening many patients pauses it too, and gives it back as it was, after a bad row
+        kb = spinerules.compile_text(good)
+        seen: list[bool] = []
+
+        def rows() -> Iterator[dict[str, object]]:
+            for value in (True, False, "maybe"):
+                seen.append(gc.isenabled())  # the caller's code, inside the batch call
+                yield {"f": value}
+
+        with pytest.raises(spinerules.ProfileError):
+            kb.screen_many(rows())
+        assert seen == [False, False, False] and gc.isenabled() is collector_on
+        # a generator of batches does not keep it paused while the caller holds a batch
+        from spinerules.screening import screen_batches
+
+        for _ in screen_batches(kb, [{"f": True}, {"f": False}], batch_size=1):
+            assert gc.isenabled() is collector_on
         assert gc.isenabled() is collector_on
     finally:
         if was:

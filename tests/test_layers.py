@@ -22,7 +22,7 @@ PACKAGE = Path(spinerules.__file__).parent
 
 #: lowest first; a module's layer is that of the longest prefix listed
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("_version", "_resources", "suggest", "syntax.source", "syntax.operators"),
+    ("_version", "_resources", "_collector", "suggest", "syntax.source", "syntax.operators"),
     ("errors", "diagnostics"),
     ("syntax",),
     ("model",),

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._collector import paused
 from .engine.kb import KnowledgeBase
 from .engine.result import Result
 from .errors import FactError, ProfileError
@@ -150,11 +151,13 @@ def screen_batches(
         raise ValueError(f"errors must be `report` or `raise`, not `{errors}`")
     screener = _Screener(kb, tuple(keep), tuple(sites), reasons, errors, separator, summary)
     for batch in _record_batches(data, batch_size):
-        if isinstance(batch, list):
-            yield screener.records(batch, pa)
-        else:
-            screener.check_columns(batch.schema.names)
-            yield screener.arrow(batch, pa)
+        with paused():  # a batch's answers make no cycles; the caller's code runs with it on
+            if isinstance(batch, list):
+                done = screener.records(batch, pa)
+            else:
+                screener.check_columns(batch.schema.names)
+                done = screener.arrow(batch, pa)
+        yield done
 
 
 # ---- inputs -------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Any
 
+from .._collector import paused
 from .._resources import rulesets_dir
 from ..errors import FactError, ProfileError, SpinerulesError, UnknownNameError
 from ..model.load import GENERAL_SCREENING
@@ -159,15 +160,16 @@ class KnowledgeBase:
         if errors not in ("raise", "keep"):
             raise ValueError(f"errors must be `raise` or `keep`, not `{errors}`")
         out: list[Any] = []
-        for row, profile in enumerate(profiles):
-            try:
-                out.append(one(profile))
-            except FactError:
-                found = problems(self._model.facts, self._program.slots, profile)
-                failure = ProfileError(found or [FactError("<profile>", "not a profile")], row)
-                if errors == "raise":
-                    raise failure from None
-                out.append(failure)
+        with paused():  # answers make no cycles (`spinerules._collector`)
+            for row, profile in enumerate(profiles):
+                try:
+                    out.append(one(profile))
+                except FactError:
+                    found = problems(self._model.facts, self._program.slots, profile)
+                    failure = ProfileError(found or [FactError("<profile>", "not a profile")], row)
+                    if errors == "raise":
+                        raise failure from None
+                    out.append(failure)
         return out
 
     def evaluate(self, facts: Mapping[str, Any]) -> Result:

@@ -105,18 +105,6 @@ class Program:
         """Every generated function's source (generated again), for reading and tests."""
         return self.later.source(everything=True)
 
-    def push_down(self, levels: list[int]) -> None:
-        """Levels of the techniques the actions name, made the levels of every technique they
-        reach: a level flows to the children, into an explicit one only if restrictive."""
-        tree = self.technique_tree
-        parents, explicit = tree.parents, tree.explicit
-        for child in tree.preorder:
-            parent = parents[child]
-            if parent >= 0:
-                level = levels[parent]
-                if level > levels[child] and (level >= RESTRICTIVE or not explicit[child]):
-                    levels[child] = level
-
     def push_entries(self, named: Sequence[tuple[int, ...]]) -> Sequence[tuple[int, ...]]:
         """Per technique, the numbers of the entries naming it made the numbers of the entries
         reaching it (rule order kept): a technique inherits its parent's, without the

@@ -10,7 +10,7 @@ from .._collector import paused
 from .._resources import rulesets_dir
 from ..errors import FactError, ProfileError, SpinerulesError, UnknownNameError
 from ..model.load import GENERAL_SCREENING
-from ..model.model import Fact, Model, Node, Rule, RulesetInfo, RulesWarning
+from ..model.model import ActionKind, Fact, Model, Node, Rule, RulesetInfo, RulesWarning
 from ..model.profile import Normal, denormalize, normalize, problems, read_record
 from ..suggest import did_you_mean
 from ..syntax.nodes import TestNode
@@ -227,6 +227,25 @@ class KnowledgeBase:
         """Per entry number of the program (a verdict action of a rule): its level and reason,
         built on the first explanation asked for."""
         return tuple((level, self.reason(r, a)) for r, _, _, level, a in self._program.entries)
+
+    @cached_property
+    def rule_ids(self) -> dict[int, tuple[tuple[Reason, ...], tuple[str, ...]]]:
+        """`Result.to_dict(compact=True)`'s memo: a tuple of reasons' distinct rule ids, by
+        the tuple's id (the tuple kept, so that the id is not reused)."""
+        return {}
+
+    @cached_property
+    def actions_of_kind(self) -> dict[ActionKind, tuple[tuple[int, ...], ...]]:
+        """Per action kind, per rule: the indexes of the rule's actions of that kind (most
+        rules have no referral, requirement, advice or doubt: their tuples are empty)."""
+        rules = self._model.rules
+        return {
+            kind: tuple(
+                tuple(a for a, action in enumerate(rule.actions) if action.kind is kind)
+                for rule in rules
+            )
+            for kind in ActionKind
+        }
 
     @cached_property
     def blank_assessments(self) -> dict[str, Assessment]:

@@ -244,6 +244,8 @@ Entry = tuple[int, Reason]
 
 #: how many assessments a knowledge base remembers (see `Result.assessments`)
 MEMO_SIZE = 1 << 16
+#: each verdict's text (reading `.value` of an enum member goes through a descriptor)
+_VERDICT_TEXT = {v: v.value for v in Verdict}
 
 
 def _assess(
@@ -577,13 +579,9 @@ class Result:
         return self.assessment(technique, at).overridden
 
     def _actions(self, kind: ActionKind) -> list[tuple[int, int]]:
-        rules = self._kb.model.rules
-        return [
-            (r, a)
-            for r in self._fired
-            for a, action in enumerate(rules[r].actions)
-            if action.kind is kind
-        ]
+        """(rule, action index) of each fired action of this kind, in rule order."""
+        of_rule = self._kb.actions_of_kind[kind]
+        return [(r, a) for r in self._fired for a in of_rule[r]]
 
     @_lazy
     def referrals(self) -> tuple[Referral, ...]:
@@ -883,11 +881,24 @@ class Result:
     def _compact(self) -> dict[str, Any]:
         rules: dict[str, list[str]] = {}
         verdicts: dict[str, str] = {}
+        # the rule ids of a tuple of reasons, by the tuple's id: assessments, and so their
+        # tuples, are shared between results (the memo keeps each tuple alive, so ids stay
+        # unique)
+        ids = self._kb.rule_ids
         for name, judged in self.assessments().items():
-            verdicts[name] = judged.verdict.value
-            deciding = judged.pending if judged.verdict is Verdict.UNDETERMINED else judged.reasons
+            verdict = judged.verdict
+            verdicts[name] = _VERDICT_TEXT[verdict]
+            deciding = judged.pending if verdict is Verdict.UNDETERMINED else judged.reasons
             if deciding:
-                rules[name] = list(dict.fromkeys(r.rule_id for r in deciding))
+                found = ids.get(id(deciding))
+                if found is None:
+                    if len(ids) >= MEMO_SIZE:
+                        ids.clear()
+                    found = ids[id(deciding)] = (
+                        deciding,
+                        tuple(dict.fromkeys(r.rule_id for r in deciding)),
+                    )
+                rules[name] = list(found[1])
         return {
             "knowledge_base": self._kb.name,
             "fingerprint": self._kb.fingerprint,

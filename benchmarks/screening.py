@@ -123,6 +123,7 @@ def run(rows: int, spark: bool) -> dict[str, Any]:
             }  # fmt: skip
             print(f"{name:9} {label}: {n / seconds:,.0f} rows/s, peak {peak:,.0f} MiB",
                   file=sys.stderr, flush=True)  # fmt: skip
+        found["to_dict"] = to_dict_costs(kb, profiles[:20_000])
         summary = Summary()
         screen_table(kb, table.slice(0, min(rows, 200_000)), summary=summary, reasons=False)
         found["distinct profiles in the first 200,000 rows"] = summary.distinct
@@ -145,6 +146,34 @@ def _ways(kb: Any, profiles: list[dict[str, Any]], table: Any) -> dict[str, Call
             kb, table, summary=Summary()
         ),
     }
+
+
+def to_dict_costs(kb: Any, profiles: list[dict[str, Any]]) -> dict[str, float]:
+    """Microseconds per result of `kb.evaluate`, and of `to_dict(compact=True)` and
+    `to_dict()` on results already evaluated (the collector paused for all three, as in the
+    batch calls), median of 3 over the same profiles."""
+    import statistics
+
+    def per_result(fn: Callable[[], Any], count: int = len(profiles)) -> float:
+        times = []
+        for _ in range(3):
+            gc.collect()
+            gc.disable()
+            try:
+                t0 = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - t0)
+            finally:
+                gc.enable()
+        return statistics.median(times) / count * 1e6
+
+    results = [kb.evaluate(p) for p in profiles]
+    full = profiles[: max(1, len(profiles) // 10)]  # the full form is slow: a tenth
+    full_results = results[: len(full)]
+    evaluate = per_result(lambda: [kb.evaluate(p) for p in profiles])
+    compact = per_result(lambda: [r.to_dict(compact=True) for r in results])
+    whole = per_result(lambda: [r.to_dict() for r in full_results], len(full))
+    return {"evaluate_us": evaluate, "compact_us": compact, "full_us": whole}
 
 
 def run_spark(kb: Any, table: Any, rows: int) -> dict[str, Any]:
@@ -207,6 +236,23 @@ def markdown(results: dict[str, Any]) -> str:
         spark = found.get("spark local[2]")
         if isinstance(spark, dict) and spark.get("status") != "ok":
             lines.append(f"| {name} | spark local[2] | {spark.get('status')} | | |")
+    costs = [(name, found["to_dict"]) for name, found in results["registers"].items()
+             if "to_dict" in found]  # fmt: skip
+    if costs:
+        lines += [
+            "",
+            "`Result.to_dict` on the first 20,000 rows (µs per result; the result already "
+            "evaluated, the collector paused):",
+            "",
+            "| register | evaluate | to_dict(compact=True) | to_dict() |",
+            "|---|---|---|---|",
+        ]
+        for name, c in costs:
+            e = c["evaluate_us"]
+            lines.append(
+                f"| {name} | {e:.1f} | {c['compact_us']:.1f} ({c['compact_us'] / e:.1f}×) "
+                f"| {c['full_us']:.1f} ({c['full_us'] / e:.1f}×) |"
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -19,6 +19,7 @@ from .codegen import Program, compile_model
 from .result import (
     Assessment,
     Entry,
+    MissingFact,
     Reason,
     Result,
     Verdict,
@@ -43,7 +44,7 @@ class KnowledgeBase:
         #: assessments of complete profiles, by the technique and the entry numbers that
         #: decided them: patients with the same pattern share one (they are immutable);
         #: cleared when it grows too big
-        self.assessed: dict[tuple[int, ...], Assessment] = {}
+        self.assessed: dict[tuple[Any, ...], Assessment] = {}
         #: the assessment of a technique one action alone reaches, by (technique, entry)
         self.alone_assessed: dict[tuple[int, int], Assessment] = {}
 
@@ -227,6 +228,11 @@ class KnowledgeBase:
         """Per entry number of the program (a verdict action of a rule): its level and reason,
         built on the first explanation asked for."""
         return tuple((level, self.reason(r, a)) for r, _, _, level, a in self._program.entries)
+
+    @cached_property
+    def missing_memo(self) -> dict[tuple[Any, ...], tuple[MissingFact, ...]]:
+        """`Result.missing` by (fired rules, pending rules, which facts are unknown)."""
+        return {}
 
     @cached_property
     def rule_ids(self) -> dict[int, tuple[tuple[Reason, ...], tuple[str, ...]]]:

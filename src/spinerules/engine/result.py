@@ -537,9 +537,16 @@ class Result:
         for t, numbers in enumerate(fired):
             waiting = pending[t] if pending else ()
             if waiting:
-                out[names[t]] = _assess(
-                    names[t], None, [table[x] for x in numbers], [table[x] for x in waiting]
-                )
+                key: tuple[Any, ...] = (t, numbers, waiting)  # the complete case's are flat
+                judged = memo.get(key)
+                if judged is None:
+                    judged = _assess(
+                        names[t], None, [table[x] for x in numbers], [table[x] for x in waiting]
+                    )
+                    if len(memo) >= MEMO_SIZE:
+                        memo.clear()
+                    memo[key] = judged
+                out[names[t]] = judged
             elif not numbers:
                 continue
             elif len(numbers) == 1:  # one action alone: built once per knowledge base
@@ -753,6 +760,19 @@ class Result:
     def missing(self) -> tuple[MissingFact, ...]:
         """Unknown facts that could change a verdict, referral, requirement or advice; most
         decisive first."""
+        kb = self._kb
+        # it depends on the fired and pending rules and on which facts are unknown only: the
+        # knowledge base remembers it by those (registers repeat their situations)
+        key = (self._fired, self._pending, tuple([v is None for v in self._values]))
+        found = kb.missing_memo.get(key)
+        if found is None:
+            found = self._missing()
+            if len(kb.missing_memo) >= MEMO_SIZE:
+                kb.missing_memo.clear()
+            kb.missing_memo[key] = found
+        return found
+
+    def _missing(self) -> tuple[MissingFact, ...]:
         kb = self._kb
         prog = kb.program
         floor, _ = self._levels

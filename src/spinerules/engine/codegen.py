@@ -97,8 +97,7 @@ class Program:
 
     def index_tree(self, budget: int | None = None) -> Tree:
         """The index over the rules (built again: nothing keeps it after compiling)."""
-        reads = [frozenset(s) for s in self.rule_slots]
-        return build(list(enumerate(self.lowered)), dict(self.domains), reads, budget)
+        return build(list(enumerate(self.lowered)), dict(self.domains), self.rule_slots, budget)
 
     @property
     def code(self) -> str:
@@ -184,7 +183,6 @@ def compile_model(model: Model) -> Program:
     domains = {
         i: d for i, name in enumerate(slots) if (d := _domain(model.facts[name])) is not None
     }
-    reads = [frozenset(s) for s in rule_slots]
     hierarchy = model.technique_tree
     parents = [
         (child, hierarchy.parents[child], hierarchy.explicit[child])
@@ -194,7 +192,7 @@ def compile_model(model: Model) -> Program:
     generated = _Generator(model, slots, techniques, direct, parents)
     # screening needs only `levels`, `screen` and `check`: compiled now, from the deep index
     # (which nothing keeps once its code is compiled)
-    tree = build(list(enumerate(lowered)), domains, reads)
+    tree = build(list(enumerate(lowered)), domains, rule_slots)
     namespace = generated.compile(generated.screening(tree))
     return Program(
         slots=slots,
@@ -210,7 +208,7 @@ def compile_model(model: Model) -> Program:
         levels_complete=namespace["levels"],
         quick_check=namespace["check"],
         domains=domains,
-        later=_Later(generated, lowered, domains, reads),
+        later=_Later(generated, lowered, domains, rule_slots),
     )
 
 
@@ -231,7 +229,7 @@ class _Later:
         generator: _Generator,
         lowered: tuple[Lowered, ...],
         domains: Mapping[int, tuple[object, ...]],
-        reads: list[frozenset[int]],
+        reads: Sequence[tuple[int, ...]],
     ) -> None:
         self._generator = generator
         self._lowered = lowered

@@ -11,7 +11,7 @@ grows with the rules that can apply, not with the size of the rule base.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import attrs
 
@@ -143,11 +143,11 @@ def _allowed_memo(
 def build(
     rules: Sequence[tuple[int, Lowered]],
     domains: dict[int, tuple[object, ...]],
-    reads: Sequence[frozenset[int]],
+    reads: Sequence[Collection[int]],
     budget: int | None = None,
 ) -> Tree:
     """The index for `rules` ((rule index, condition) pairs). `domains` lists the slots that can
-    be switched on, with their values; `reads[i]` is the set of slots rule i reads. `budget`
+    be switched on, with their values; `reads[i]` holds the slots rule i reads. `budget`
     bounds how many rule copies the tree may hold in all (default: `COPIES` per rule)."""
     default = COPIES * len(rules) + 64
     state = {"left": budget if budget is not None else default}
@@ -158,7 +158,7 @@ def _build(
     rules: list[tuple[int, Cond]],
     domains: dict[int, tuple[object, ...]],
     every: dict[int, tuple[object, ...]],
-    reads: Sequence[frozenset[int]],
+    reads: Sequence[Collection[int]],
     memo: _Memo,
     depth: int,
     state: dict[str, int],

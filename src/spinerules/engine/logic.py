@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Atom:
     """One test of one slot. `op`: eq ne lt le gt ge in nin has any all known unknown true."""
 
@@ -40,7 +40,7 @@ class Atom:
     text: str  # as written, for explanations
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Junction:
     """`and`, `or` (several parts) or `not` (one part)."""
 

@@ -61,7 +61,7 @@ Value = str | int | bool
 MAX_NESTING = 32
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Ident:
     """A name as written, with where it was written."""
 
@@ -69,7 +69,7 @@ class Ident:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Literal:
     """A value as written: a name (enum value), an int, or true/false."""
 
@@ -80,7 +80,7 @@ class Literal:
 # ---- conditions -----------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Compare:
     """`fact OP value` with OP one of = != < <= > >=."""
 
@@ -90,7 +90,7 @@ class Compare:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class InSet:
     """`fact in {..}`, or `fact not in {..}` when `negated`."""
 
@@ -100,7 +100,7 @@ class InSet:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Has:
     """`set has v` (mode "one"), `set has any {..}`, `set has all {..}`."""
 
@@ -110,7 +110,7 @@ class Has:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Known:
     """`fact is known` (known=True) or `fact is unknown` (known=False)."""
 
@@ -119,7 +119,7 @@ class Known:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Truthy:
     """A bare bool fact: true when the fact is true."""
 
@@ -127,26 +127,26 @@ class Truthy:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Always:
     """`if always`: the rule applies to every patient. Only a whole condition can be `always`."""
 
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Not:
     operand: Condition
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class And:
     operands: tuple[Condition, ...]
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Or:
     operands: tuple[Condition, ...]
     span: Span = attrs.field(eq=False, repr=False)
@@ -158,7 +158,7 @@ Condition = Compare | InSet | Has | Known | Truthy | Not | And | Or | Always
 # ---- actions --------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class VerdictAction:
     """`contraindicate|caution|recommend|allow TARGETS [at SITES] ["note"]`."""
 
@@ -169,7 +169,7 @@ class VerdictAction:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Refer:
     """`refer urgent|routine "to whom"`."""
 
@@ -178,7 +178,7 @@ class Refer:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Require:
     """`require NAME ["text"]`."""
 
@@ -187,7 +187,7 @@ class Require:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Advise:
     """`advise [TOPIC] "text"`."""
 
@@ -200,7 +200,7 @@ class Advise:
 Action = VerdictAction | Refer | Require | Advise
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Cite:
     """`cite ["section"] quote "verbatim text"`."""
 
@@ -209,7 +209,7 @@ class Cite:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class RuleNode:
     """`[rule ID:] if COND then ACTIONS [because ...] [cite ...]*`."""
 
@@ -227,38 +227,38 @@ class RuleNode:
 # ---- header and declarations ------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class RulesetDecl:
     name: Ident
     title: str | None
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class DocumentDecl:
     document: str
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class VersionDecl:
     version: str
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class ReviewedDecl:
     date: datetime.date
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class StudyDecl:
     study: str
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class UseDecl:
     """`use NAME` (a shipped ruleset, `is_path` False) or `use "path"` (a file)."""
 
@@ -267,7 +267,7 @@ class UseDecl:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class FactDecl:
     """`fact NAME: TYPE [session] ["description"]`.
 
@@ -286,7 +286,7 @@ class FactDecl:
     session: bool = attrs.field(default=False, kw_only=True)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class TechniqueDecl:
     """`technique NAME [under PARENT] [explicit] ["description"]`: `explicit` means a
     permissive action reaches it only by naming it (or a node below the last explicit one
@@ -299,7 +299,7 @@ class TechniqueDecl:
     explicit: bool = attrs.field(default=False, kw_only=True)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class SiteDecl:
     """`site NAME [under PARENT] [explicit] ["description"]`: `explicit` means a
     permissive action reaches it only by naming it (or a node below the last explicit one
@@ -315,7 +315,7 @@ class SiteDecl:
 # ---- in-file tests --------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Given:
     """`fact = value` in a test; a set fact's value is a tuple of literals."""
 
@@ -324,7 +324,7 @@ class Given:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class ExpectVerdict:
     verdict: str
     technique: Ident
@@ -332,7 +332,7 @@ class ExpectVerdict:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class ExpectReferral:
     """`referral none` (urgency None) or `referral urgent|routine`."""
 
@@ -340,7 +340,7 @@ class ExpectReferral:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class ExpectRequirement:
     """`requirement none` (name None) or `requirement NAME`."""
 
@@ -348,19 +348,19 @@ class ExpectRequirement:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class ExpectMissing:
     fact: Ident
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class ExpectDisagreement:
     technique: Ident
     span: Span = attrs.field(eq=False, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class ExpectFires:
     rule: Ident
     span: Span = attrs.field(eq=False, repr=False)
@@ -376,7 +376,7 @@ Expectation = (
 )
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class TestNode:
     name: str
     givens: tuple[Given, ...]
@@ -401,7 +401,7 @@ Statement = (
 )
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class Comment:
     """A `#` comment, kept so that the formatter can put it back."""
 

@@ -85,7 +85,7 @@ class Source:
         return starts
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, weakref_slot=False)
 class Span:
     """A range of a `Source`: 1-based line and column of its start and end (end exclusive)."""
 

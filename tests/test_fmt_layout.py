@@ -322,3 +322,19 @@ def test_the_guard_names_each_kind_of_change(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(fmt, "format_module", lambda module: "fact fever bool\n")
     with pytest.raises(spinerules.RulesSyntaxError, match=r"^x\.rules:1:12: "):
         format_text("fact fever: bool\n", name="x.rules")
+
+
+def test_a_closing_parenthesis_counts_toward_the_width() -> None:
+    """A group whose operands just fit on their line without its `)` is broken once more, for
+    every length of its last operand around the width (the `)` was once column 101)."""
+    for k in range(1, 40):
+        name = "x" * k
+        text = (
+            DECLS
+            + f"fact {name}: int 0..5\n"
+            + "rule r: if fever and phase = acute and condition = stenosis and pain = 2 and "
+            + f"({ANY} or condition = herniation or {name} = 1) then caution massage\n"
+        )
+        out = format_text(text, name="x.rules")
+        assert max(widths(out)) <= WIDTH, out
+        assert is_formatted(out, name="x.rules")

@@ -82,16 +82,19 @@ def expectation_text(exp: n.Expectation) -> str:
 _PRECEDENCE = {n.Or: 1, n.And: 2, n.Not: 3}
 
 
-def _lay(cond: n.Condition, col: int, parent: int, anchor: int) -> list[tuple[str, int]]:
+def _lay(
+    cond: n.Condition, col: int, parent: int, anchor: int, tail: int = 0
+) -> list[tuple[str, int]]:
     """A condition laid out from column `col`: on one line if it fits, else broken before its
     `and`s or `or`s (as many operands on a line as fit), continuations starting under the first
-    operand. The first line's text starts at `col`; later lines carry their own indentation.
-    Each line comes with the source line it starts at (`anchor` for the first)."""
+    operand. The first line's text starts at `col`; later lines carry their own indentation;
+    `tail` columns (closing parentheses of enclosing groups) will follow the last line. Each
+    line comes with the source line it starts at (`anchor` for the first)."""
     flat = condition_text(cond, parent)
-    if col + len(flat) <= WIDTH:
+    if col + len(flat) + tail <= WIDTH:
         return [(flat, anchor)]
     if isinstance(cond, n.Not):
-        inner = _lay(cond.operand, col + 4, 3, anchor)
+        inner = _lay(cond.operand, col + 4, 3, anchor, tail)
         return [("not " + inner[0][0], anchor), *inner[1:]]
     if not isinstance(cond, n.And | n.Or):
         return [(flat, anchor)]
@@ -99,18 +102,21 @@ def _lay(cond: n.Condition, col: int, parent: int, anchor: int) -> list[tuple[st
     word = "and" if isinstance(cond, n.And) else "or"
     paren = mine < parent
     start = col + 1 if paren else col
+    inner_tail = tail + 1 if paren else tail  # the closing parenthesis follows the last operand
     lines: list[tuple[str, int]] = []
-    for op in cond.operands:
+    last = len(cond.operands) - 1
+    for i, op in enumerate(cond.operands):
         level = mine + 1 if type(op) is type(cond) else mine
+        after = inner_tail if i == last else 0
         if not lines:
-            lines = _lay(op, start, level, anchor)
+            lines = _lay(op, start, level, anchor, after)
             continue
         piece = f" {word} {condition_text(op, level)}"
         end = start + len(lines[0][0]) if len(lines) == 1 else len(lines[-1][0])
-        if end + len(piece) <= WIDTH:
+        if end + len(piece) + after <= WIDTH:
             lines[-1] = (lines[-1][0] + piece, lines[-1][1])
         else:
-            sub = _lay(op, start + len(word) + 1, level, op.span.line)
+            sub = _lay(op, start + len(word) + 1, level, op.span.line, after)
             lines.append((" " * start + f"{word} " + sub[0][0], op.span.line))
             lines += sub[1:]
     if paren:

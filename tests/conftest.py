@@ -23,6 +23,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get("MUTANT_UNDER_TEST"):  # set by mutmut in each of its test runs
         settings.load_profile("mutation")
 
+
 DEMO = """\
 ruleset demo "A small knowledge base for the engine's tests"
 document "demo.txt"

@@ -43,16 +43,3 @@ def test_16_a_long_chain_is_stored_in_linear_space() -> None:
     assert kb.techniques["t1999"].ancestors[-1] == "t0"
     res = kb.evaluate({"f": True})
     assert res.verdict("t1999", at="s1999") is spinerules.Verdict.CAUTION
-
-
-def test_the_index_stays_within_its_budget_as_rule_bases_double() -> None:
-    """Random rule bases (the benchmark's generator): the index holds at most `COPIES` copies
-    per rule (and a small allowance) at every size, where splitting without a budget would
-    copy each rule many times over, so compile memory grows with the rules, not faster."""
-    from benchmarks.synth import generate_ruleset, to_rules_text
-    from spinerules.engine.index import COPIES, size
-
-    for n in (250, 500, 1000):
-        program = spinerules.compile_text(to_rules_text(generate_ruleset(n, seed=3))).program
-        assert size(program.index_tree()) <= COPIES * n + 64
-        assert size(program.index_tree(budget=50 * n)) > 2 * COPIES * n  # what it saves

@@ -395,3 +395,16 @@ def test_remembered_assessments_are_bounded(monkeypatch: Any) -> None:
             for tech in kb.techniques:
                 assert every[tech] == res.assessment(tech)
     assert kb.evaluate({**base, "n": 4}).assessments()["t1"].verdict == Verdict.CONTRAINDICATED
+
+
+def test_the_index_stays_within_its_budget_as_rule_bases_double() -> None:
+    """Random rule bases (the benchmark's generator): the index holds at most `COPIES` copies
+    per rule (and a small allowance) at every size, where splitting without a budget would
+    copy each rule many times over, so compile memory grows with the rules, not faster."""
+    from benchmarks.synth import generate_ruleset, to_rules_text
+    from spinerules.engine.index import COPIES, size
+
+    for n in (250, 500, 1000):
+        program = spinerules.compile_text(to_rules_text(generate_ruleset(n, seed=3))).program
+        assert size(program.index_tree()) <= COPIES * n + 64
+        assert size(program.index_tree(budget=50 * n)) > 2 * COPIES * n  # what it saves

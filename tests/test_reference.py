@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reference import Reference, counts
+from reference import LEVEL, Reference, counts
 
 import spinerules
 from spinerules.testing import partial_patients, patients
@@ -129,6 +129,9 @@ def agree(kb: spinerules.KnowledgeBase, profile: dict[str, Any]) -> None:
         assert res.assessment(technique).verdict.value == ref.verdict(technique)
     assert [(m.fact, m.stakes) for m in res.missing] == ref.missing()
     assert list(res.unused_facts) == ref.unused_facts()
+    every = res.assessments()  # the one-pass explanation path, against the same reading
+    assert {t: a.verdict.value for t, a in every.items()} == ref.verdicts()
+    assert all(a.technique == t and a.site is None for t, a in every.items())
     assert [(f.rule, f.kind, f.technique, f.site) for f in res.fired_actions] == [
         (r.id, a.kind.value, a.technique, a.site) for r in ref.fired for a in r.actions
     ]
@@ -198,3 +201,22 @@ def test_which_actions_count_where_is_the_reference_reading(kb: spinerules.Knowl
                     assert kb.model.reaches(action, technique, site) == counts(
                         kb, action, technique, site
                     ), (rule.id, technique, site)
+
+
+@settings(max_examples=60, deadline=None)
+@given(knowledge_bases())
+def test_each_rules_flattened_reach_is_the_reference_reading(kb: spinerules.KnowledgeBase) -> None:
+    """`Program.reached` (the technique hierarchy folded into each rule, for tools such as the
+    benchmark's translations): every technique an unqualified verdict action of the rule counts
+    in, by the reference's reading, with the highest such level."""
+    program = kb.program
+    for r, rule in enumerate(kb.rules):
+        expected: dict[str, int] = {}
+        for action in rule.actions:
+            if action.kind.value in LEVEL and action.site is None:
+                for technique in kb.techniques:
+                    if counts(kb, action, technique, None):
+                        level = LEVEL[action.kind.value]
+                        expected[technique] = max(expected.get(technique, 0), level)
+        got = {program.techniques[t]: level for t, level in program.reached(r)}
+        assert got == expected, rule.id

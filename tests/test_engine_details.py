@@ -1,0 +1,180 @@
+"""Behaviours of the engine that only the mutation run showed untested (README, "Mutation
+testing"): disagreements at sites and among several losses, benefit disagreements, bad rows that
+are not mappings, the texts of fact errors, facts as given, per-site reasons, the result's repr,
+the domain of facts and the warnings' diagnostics. Expected values are written from the rules
+of each test and docs/semantics.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import two_documents
+
+import spinerules
+from spinerules import ProfileError, Verdict
+
+SITES = "fact f: bool\ntechnique massage\nsite back\nsite spot under back\n"
+
+
+def test_a_disagreement_at_a_site_names_the_site(tmp_path: Path) -> None:
+    kb = two_documents(
+        tmp_path,
+        SITES,
+        'rule a_ok: if f then recommend massage at spot because "a" cite quote "qa"',
+        'rule b_no: if f then caution massage at back because "b" cite quote "qb"',
+    )
+    res = kb.evaluate({"f": True})
+    # actions at a site leave the unqualified verdict alone; at the spot the caution on the
+    # whole back (restrictions flow down the site tree) beats the recommendation
+    assert res.verdict("massage") is Verdict.UNASSESSED
+    assert res.verdict("massage", at="spot") is Verdict.CAUTION
+    (d,) = res.disagreements
+    assert (d.kind, d.technique, d.site) == ("verdict", "massage", "spot")
+    assert (d.permissive.rule_id, d.restrictive.rule_id) == ("a_ok", "b_no")
+
+
+def test_a_disagreement_is_found_at_a_site_when_there_is_none_without_a_site(
+    tmp_path: Path,
+) -> None:
+    kb = two_documents(
+        tmp_path,
+        SITES,
+        'rule a_ok: if f then recommend massage at spot because "a" cite quote "qa"',
+        'rule b_no: if f then caution massage because "b" cite quote "qb"',
+    )
+    res = kb.evaluate({"f": True})
+    assert res.verdict("massage") is Verdict.CAUTION  # nothing overridden here: a_ok is at spot
+    assert res.overridden("massage") == ()
+    (d,) = res.disagreements
+    assert (d.technique, d.site) == ("massage", "spot")
+
+
+def test_a_loss_to_its_own_document_does_not_hide_another_documents_loss(
+    tmp_path: Path,
+) -> None:
+    kb = two_documents(
+        tmp_path,
+        SITES,
+        'rule a_ok: if f then recommend massage because "a" cite quote "qa"\n'
+        'rule a_no: if f then caution massage because "a2" cite quote "qa2"',
+        'rule b_ok: if f then allow massage because "b" cite quote "qb"',
+    )
+    res = kb.evaluate({"f": True})
+    assert [o.permissive.rule_id for o in res.overridden("massage")] == ["a_ok", "b_ok"]
+    # a_ok lost to its own document's caution: no disagreement; b_ok lost to document a
+    (d,) = res.disagreements
+    assert (d.permissive.rule_id, d.restrictive.rule_id, d.site) == ("b_ok", "a_no", None)
+
+
+def test_a_doubt_on_an_allowed_technique_of_another_document_is_a_benefit_disagreement(
+    tmp_path: Path,
+) -> None:
+    vocabulary = "fact f: bool\ntechnique walking\ntechnique heat\ntechnique massage\n"
+    kb = two_documents(
+        tmp_path,
+        vocabulary,
+        'rule a_heat: if f then caution heat because "a" cite quote "qa"\n'
+        'rule a_ok: if f then allow massage because "a2" cite quote "qa2"',
+        'rule b_heat: if f then doubt heat because "b" cite quote "qb"\n'
+        'rule b_doubt: if f then doubt massage because "b2" cite quote "qb2"',
+    )
+    res = kb.evaluate({"f": True})
+    assert res.verdict("massage") is Verdict.ALLOWED and res.verdict("heat") is Verdict.CAUTION
+    # walking: no doubt; heat: doubted, but restricted (no permission decides it); massage:
+    # allowed by a, doubted by b
+    (d,) = res.disagreements
+    assert (d.kind, d.technique, d.techniques) == ("benefit", "massage", ("massage",))
+    assert (d.permissive.rule_id, d.restrictive.rule_id) == ("a_ok", "b_doubt")
+
+
+KB = """\
+fact f: bool
+fact s: set of zeta | alpha | mid
+fact n: int 2..5
+technique t
+technique u
+site whole
+site part under whole
+rule r: if f then caution t at part, require consent "a signed form" because "x"
+rule q: if n = 3 then allow u because "y"
+"""
+
+
+@pytest.fixture
+def kb() -> spinerules.KnowledgeBase:
+    return spinerules.compile_text(KB, name="details")
+
+
+def test_a_row_that_is_not_a_mapping_is_reported_with_its_row(
+    kb: spinerules.KnowledgeBase,
+) -> None:
+    message = "row 0: a profile must be a mapping from fact names to values, not list"
+    not_a_mapping: Any = ["f"]  # what a caller's bad data may hold
+    with pytest.raises(ProfileError, match=f"^{message}$"):
+        kb.screen_many([not_a_mapping])
+    first, second = kb.screen_many([not_a_mapping, {"f": 1}], errors="keep")
+    assert str(first) == message
+    assert str(second) == "row 1: `f` got int `1`; allowed: true or false"
+
+
+def test_a_set_fact_given_one_string_says_a_list_is_wanted(kb: spinerules.KnowledgeBase) -> None:
+    with pytest.raises(spinerules.FactError) as caught:
+        kb.evaluate({"s": "zeta"})
+    assert str(caught.value) == "`s` got str `'zeta'`; allowed: a list of values (zeta, alpha, mid)"
+
+
+def test_facts_as_given_list_a_set_in_declaration_order(kb: spinerules.KnowledgeBase) -> None:
+    res = kb.evaluate({"f": True, "s": ["mid", "zeta", "alpha"]})
+    assert res.facts == {"f": True, "s": ["zeta", "alpha", "mid"]}  # not alphabetical
+
+
+def test_reasons_at_a_site_where_nothing_decides_without_one(
+    kb: spinerules.KnowledgeBase,
+) -> None:
+    res = kb.evaluate({"f": True, "n": 2})
+    assert res.verdict("t") is Verdict.UNASSESSED
+    assert res.reasons("t") == ()
+    assert [r.rule_id for r in res.reasons("t", at="part")] == ["r"]
+    assert [r.rule_id for r in res.reasons("t", at="whole")] == []  # not up the site tree
+
+
+def test_the_repr_shows_the_decided_verdicts_only(kb: spinerules.KnowledgeBase) -> None:
+    assert repr(kb.evaluate({"f": False, "n": 3})) == "<Result details: {'u': 'allowed'}>"
+    assert repr(kb.evaluate({"f": False, "n": 2})) == "<Result details: {}>"
+
+
+def test_a_result_cannot_lose_an_attribute(kb: spinerules.KnowledgeBase) -> None:
+    res = kb.evaluate({})
+    with pytest.raises(AttributeError, match=r"^Result is immutable: cannot delete `fired`$"):
+        del res.fired
+
+
+def test_a_requirement_as_json_has_its_text(kb: spinerules.KnowledgeBase) -> None:
+    (requirement,) = kb.evaluate({"f": True}).to_dict()["requirements"]
+    assert (requirement["name"], requirement["text"]) == ("consent", "a signed form")
+    assert requirement["reason"]["rule_id"] == "r"
+
+
+def test_an_assessment_of_a_technique_nothing_reaches_names_it(
+    kb: spinerules.KnowledgeBase,
+) -> None:
+    every = kb.evaluate({"f": False, "n": 2}).assessments()
+    assert {name: a.technique for name, a in every.items()} == {"t": "t", "u": "u"}
+    assert all(a.verdict is Verdict.UNASSESSED and a.reasons == () for a in every.values())
+
+
+def test_the_values_a_known_fact_can_take(kb: spinerules.KnowledgeBase) -> None:
+    assert kb.facts["n"].domain() == (2, 3, 4, 5)
+    assert kb.facts["f"].domain() == (False, True)
+    assert kb.facts["s"].domain() == ("zeta", "alpha", "mid")
+
+
+def test_a_warning_as_a_diagnostic_keeps_its_code_and_hint() -> None:
+    text = "fact f: bool\nfact g: bool\ntechnique t\nrule r: if f then caution t\n"
+    found = {w.code: w.diagnostic() for w in spinerules.compile_text(text).warnings}
+    unused, bare = found["unused-fact"], found["no-because"]
+    assert (unused.severity, unused.code, unused.hint) == ("warning", "unused-fact", None)
+    assert (bare.code, bare.hint) == ("no-because", 'say why in plain words: `because "..."`')
+    assert bare.message == "rule `r` has no `because`"

@@ -178,3 +178,39 @@ def test_a_warning_as_a_diagnostic_keeps_its_code_and_hint() -> None:
     assert (unused.severity, unused.code, unused.hint) == ("warning", "unused-fact", None)
     assert (bare.code, bare.hint) == ("no-because", 'say why in plain words: `because "..."`')
     assert bare.message == "rule `r` has no `because`"
+
+
+def test_the_generated_source_shows_each_function_once_and_compiles() -> None:
+    rules = "".join(
+        f'rule r{i}: if c = {"xyz"[i % 3]} and n >= {i % 5} then caution t0 because "r"\n'
+        for i in range(30)
+    )
+    kb = spinerules.compile_text("fact c: x | y | z\nfact n: int 0..4\ntechnique t0\n" + rules)
+    code = kb.program.code
+    compile(code, "<spinerules generated>", "exec")
+    defs = [line for line in code.splitlines() if line.startswith("def ")]
+    assert defs == [
+        f"def {name}(v):" if name != "check" else "def check(p):"
+        for name in ("levels", "screen", "check", "fire", "acts", "partial", "plevels", "pscreen")
+    ]
+    # the screening function switches on `c` first: every rule is keyed on it
+    levels = code[code.index("def levels") : code.index("def screen")]
+    assert levels.splitlines()[3] == "    if s0 == 'x':"
+
+
+def test_a_question_to_ask_as_json() -> None:
+    kb = spinerules.compile_text(
+        'fact f: bool\nfact g: bool "Is g so?"\ntechnique t\n'
+        'rule r: if f and g then caution t because "x"\n'
+    )
+    assert kb.evaluate({"f": True}).to_dict()["missing"] == [
+        {
+            "fact": "g",
+            "kind": "bool",
+            "allowed": "true or false",
+            "values": [],
+            "description": "Is g so?",
+            "rules": ["r"],
+            "stakes": "caution",
+        }
+    ]

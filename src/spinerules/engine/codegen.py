@@ -102,7 +102,7 @@ class Program:
     @property
     def code(self) -> str:
         """Every generated function's source (generated again), for reading and tests."""
-        return self.later.source(everything=True)
+        return self.later.source()
 
     def push_entries(self, named: Sequence[tuple[int, ...]]) -> Sequence[tuple[int, ...]]:
         """Per technique, the numbers of the entries naming it made the numbers of the entries
@@ -278,15 +278,14 @@ class _Later:
                     self._shallow = None  # every unit compiled: the tree is not needed again
         return self
 
-    def source(self, everything: bool = False) -> str:
-        """The source of the units (with `everything`, of the screening functions too),
-        generated again."""
+    def source(self) -> str:
+        """The source of every generated function, the screening ones first, generated
+        again."""
         gen = self._generator
         with self._lock:  # generating names constants: one generator at a time
-            lines = [line for unit in _UNITS for line in self._lines(unit)]
-            if everything:
-                deep = build(list(enumerate(self._lowered)), dict(self._domains), self._reads)
-                lines = gen.screening(deep) + lines
+            deep = build(list(enumerate(self._lowered)), dict(self._domains), self._reads)
+            lines = gen.screening(deep)
+            lines += [line for unit in _UNITS for line in self._lines(unit)]
         return "\n".join(lines) + "\n"
 
 

@@ -235,7 +235,7 @@ class Hierarchy:
             yield b
             b = self.parents[b]
 
-    def below(self, a: int, permissive: bool = False) -> list[int]:
+    def below(self, a: int, *, permissive: bool) -> list[int]:
         """The nodes an action on A reaches (A first, then its descendants in preorder)."""
         nodes = self.preorder[self.enter[a] : self.leave[a]]
         if not permissive:

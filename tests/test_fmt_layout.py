@@ -99,6 +99,56 @@ def test_a_nested_group_over_three_lines_keeps_a_comment_before_its_last_line() 
     assert format_text(flat) == text.replace("         # the last resort\n", "")
 
 
+def test_the_last_operand_of_a_condition_may_end_at_exactly_width() -> None:
+    # no group is open on the continuation line, so nothing follows `cold`: the line is full at
+    # exactly WIDTH, and `cold` stays on it
+    cond = f"fever and pain >= 7 and {ALL} and {ANY} and condition = herniation and phase = acute"
+    text = DECLS + f"rule r: if {cond} and cold then caution massage\n"
+    second = f"     and {ANY} and condition = herniation and phase = acute and cold"
+    assert len(second) == WIDTH
+    assert format_text(text) == DECLS + (
+        f"\nrule r:\n  if fever and pain >= 7 and {ALL}\n{second}\n  then caution massage\n"
+    )
+
+
+def test_a_group_fills_its_lines_to_exactly_width_its_closing_parenthesis_included() -> None:
+    # inside the group a middle operand (`not cold`) may end at column 100, since nothing follows
+    # it on that line; the last one (`fever`) may end at 99, its `)` then at 100
+    ops = [ANY, ALL, "not cold", "condition = herniation", "condition = stenosis"]
+    ops += ["phase = acute", "pain >= 10", "fever"]
+    text = DECLS + f"rule r: if pain >= 7 and ({' or '.join(ops)}) then caution massage\n"
+    first = f"     and ({ANY} or {ALL} or not cold"
+    second = " " * 10 + "or condition = herniation or condition = stenosis or phase = acute"
+    second += " or pain >= 10 or fever)"
+    assert len(first) == WIDTH and len(second) == WIDTH
+    assert format_text(text) == DECLS + (
+        f"\nrule r:\n  if pain >= 7\n{first}\n{second}\n  then caution massage\n"
+    )
+
+
+def test_a_negation_ending_a_group_breaks_when_the_groups_parenthesis_would_pass_width() -> None:
+    # the negation, last operand of the group `(cold or not (...))`, starts at column 14 and
+    # would end at exactly column 100: the group's `)` after it would be column 101, so the
+    # negation breaks inside its own parentheses, continuations under `condition`
+    negation = (
+        "not (condition = herniation and phase = acute and pain >= 10 and symptoms has numbness)"
+    )
+    unbroken = " " * 10 + "or " + negation
+    assert len(unbroken) == WIDTH
+    text = DECLS + f"rule r: if fever and (cold or {negation}) then caution massage\n"
+    expected = (
+        "rule r:\n"
+        "  if fever\n"
+        "     and (cold\n"
+        "          or not (condition = herniation and phase = acute and pain >= 10\n"
+        "                  and symptoms has numbness))\n"
+        "  then caution massage\n"
+    )
+    out = format_text(text)
+    assert out == DECLS + "\n" + expected
+    assert format_text(out) == out
+
+
 # ---- rules ------------------------------------------------------------------------------------
 
 
@@ -165,6 +215,11 @@ def test_session_goes_on_a_line_of_its_own_when_it_does_not_fit_and_comments_sta
     assert format_text(text) == text
     flat = f"fact category: {' | '.join(values)} session\n"
     assert format_text(flat) == f"{first}\n{second}\n  session\n"
+
+
+def test_a_ruleset_without_a_title_and_short_session_facts_stay_as_written() -> None:
+    text = "ruleset demo\nfact kind: a | b session\nfact stage: ordered early < late session\n"
+    assert format_text(text) == text
 
 
 def test_comments_inside_every_kind_of_statement_keep_their_line() -> None:

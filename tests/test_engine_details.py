@@ -214,3 +214,42 @@ def test_a_question_to_ask_as_json() -> None:
             "stakes": "caution",
         }
     ]
+
+
+def test_a_rule_that_always_fires_below_a_conditional_one_for_the_same_technique() -> None:
+    """The screening chain tests the most restrictive level first; an `always` rule at a lower
+    level is its `else`, not a statement after it that would undo the higher level."""
+    kb = spinerules.compile_text(
+        'fact b: bool\ntechnique t\nrule a: if always then caution t because "a"\n'
+        'rule r: if b then contraindicate t because "r"\n'
+    )
+    assert kb.screen({"b": True}) == {"t": Verdict.CONTRAINDICATED}
+    assert kb.screen({"b": False}) == {"t": Verdict.CAUTION}
+
+
+def test_a_knowledge_base_without_facts_screens() -> None:
+    kb = spinerules.compile_text('technique t\nrule r: if always then caution t because "r"\n')
+    assert kb.screen({}) == {"t": Verdict.CAUTION}
+    assert kb.evaluate({}).verdicts() == {"t": Verdict.CAUTION}
+
+
+def test_two_actions_of_one_rule_on_one_technique_the_more_restrictive_decides() -> None:
+    kb = spinerules.compile_text(
+        'fact b: bool\ntechnique t\nrule r: if b then contraindicate t, allow t because "r"\n'
+    )
+    assert kb.screen({"b": True}) == {"t": Verdict.CONTRAINDICATED}
+    assert kb.program.reached(0) == ((0, 4),)
+
+
+def test_fired_actions_asked_first_of_a_new_knowledge_base() -> None:
+    """The generated code for fired actions is compiled on first use; asked before anything
+    else, it still answers (the stand-in compiles the unit, then calls it)."""
+    kb = spinerules.compile_text(
+        'fact b: bool\ntechnique t\nrule r: if b then caution t, refer urgent "GP" because "r"\n'
+    )
+    got = kb.evaluate({"b": True}).fired_actions
+    assert [(f.rule, f.kind, f.technique, f.site) for f in got] == [
+        ("r", "caution", "t", None),
+        ("r", "refer", None, None),
+    ]
+    assert kb.evaluate({"b": False}).fired_actions == ()

@@ -137,6 +137,7 @@ def test_reasons_at_a_site_where_nothing_decides_without_one(
     assert res.verdict("t") is Verdict.UNASSESSED
     assert res.reasons("t") == ()
     assert [r.rule_id for r in res.reasons("t", at="part")] == ["r"]
+    assert res.reasons("t", at="part")[0].action == "caution t at part"  # as written
     assert [r.rule_id for r in res.reasons("t", at="whole")] == []  # not up the site tree
 
 

@@ -101,6 +101,7 @@ def test_the_full_form_of_a_result_with_every_kind_of_entry(
     assert [a["text"] for a in out["advice"]] == ["ten sessions", "two sessions"]
     assert [a["reason"]["rule_id"] for a in out["advice"]] == ["a_ok", "b_no"]
     assert out["advice"][0]["reason"]["topic"] == "course"
+    assert out["advice"][0]["reason"]["action"] == 'advise course "ten sessions"'  # as written
     by_kind = {d["kind"]: d for d in out["disagreements"]}
     assert set(by_kind) == {"verdict", "advice"}
     verdict = by_kind["verdict"]

@@ -254,3 +254,13 @@ def test_fired_actions_asked_first_of_a_new_knowledge_base() -> None:
         ("r", "refer", None, None),
     ]
     assert kb.evaluate({"b": False}).fired_actions == ()
+
+
+def test_generated_code_runs_without_builtins() -> None:
+    """The generated functions get no builtins (codegen.py: nothing from a rules file reaches
+    the code but through `repr()`, and the code could not call anything if it did)."""
+    kb = spinerules.compile_text(
+        'fact f: bool\ntechnique t\nrule r: if f then caution t because "r"\n'
+    )
+    for fn in (kb.program.screen_complete, kb.program.levels_complete, kb.program.quick_check):
+        assert fn.__globals__["__builtins__"] == {}

@@ -264,3 +264,24 @@ def test_generated_code_runs_without_builtins() -> None:
     )
     for fn in (kb.program.screen_complete, kb.program.levels_complete, kb.program.quick_check):
         assert fn.__globals__["__builtins__"] == {}
+
+
+def test_reading_a_record_names_every_bad_cell_and_keeps_reading() -> None:
+    """`kb.read_profile` (the converter tables go through): every cell after a bad one or a
+    column that is not a fact is still read, sets split at the separator (`,` by default)."""
+    kb = spinerules.compile_text(
+        "fact f: bool\nfact g: bool\nfact s: set of p | q\ntechnique t\n"
+        'rule r: if f then caution t because "r"\n'
+    )
+    assert kb.read_profile({"s": "p,q", "f": "y", "g": ""}) == {"s": ["p", "q"], "f": True}
+    with pytest.raises(ProfileError) as caught:
+        kb.read_profile({"f": "maybe", "g": "perhaps", "s": "p;q"}, separator=";")
+    assert str(caught.value) == (
+        "2 bad facts: `f` got `maybe`; allowed: true or false; "
+        "`g` got `perhaps`; allowed: true or false"
+    )
+    with pytest.raises(ProfileError) as caught:
+        kb.read_profile({"x": 1, "f": "maybe"})
+    assert str(caught.value) == (
+        "2 bad facts: `f` got `maybe`; allowed: true or false; unknown fact `x`; allowed: f, g, s"
+    )

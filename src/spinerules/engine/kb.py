@@ -41,12 +41,18 @@ class KnowledgeBase:
         self.technique_index = self._program.technique_tree.index
         self.site_index = self._program.site_tree.index
         self._reasons: dict[tuple[int, int], Reason] = {}
-        #: assessments of complete profiles, by the technique and the entry numbers that
-        #: decided them: patients with the same pattern share one (they are immutable);
-        #: cleared when it grows too big
+        # memos shared by the results of this knowledge base (their values are immutable);
+        # each is cleared when it grows past `MEMO_SIZE`
+        #: assessments, by the technique and the entry numbers that decided them (and, for a
+        #: partial profile, those waiting): patients with the same pattern share one
         self.assessed: dict[tuple[Any, ...], Assessment] = {}
         #: the assessment of a technique one action alone reaches, by (technique, entry)
         self.alone_assessed: dict[tuple[int, int], Assessment] = {}
+        #: `Result.missing`, by (fired rules, pending rules, which facts are unknown)
+        self.missing_memo: dict[tuple[Any, ...], tuple[MissingFact, ...]] = {}
+        #: a tuple of reasons' distinct rule ids (`to_dict(compact=True)`), by the tuple's id;
+        #: the tuple is kept, so that the id is not reused
+        self.rule_ids: dict[int, tuple[tuple[Reason, ...], tuple[str, ...]]] = {}
 
     # ---- the schema, for other software and test generators -------------------------------
 
@@ -228,17 +234,6 @@ class KnowledgeBase:
         """Per entry number of the program (a verdict action of a rule): its level and reason,
         built on the first explanation asked for."""
         return tuple((level, self.reason(r, a)) for r, _, _, level, a in self._program.entries)
-
-    @cached_property
-    def missing_memo(self) -> dict[tuple[Any, ...], tuple[MissingFact, ...]]:
-        """`Result.missing` by (fired rules, pending rules, which facts are unknown)."""
-        return {}
-
-    @cached_property
-    def rule_ids(self) -> dict[int, tuple[tuple[Reason, ...], tuple[str, ...]]]:
-        """`Result.to_dict(compact=True)`'s memo: a tuple of reasons' distinct rule ids, by
-        the tuple's id (the tuple kept, so that the id is not reused)."""
-        return {}
 
     @cached_property
     def actions_of_kind(self) -> dict[ActionKind, tuple[tuple[int, ...], ...]]:

@@ -39,6 +39,10 @@ NormFn = Callable[[Mapping[str, Any]], tuple[Normal, ...]]
 _MAX_SWITCH = 16
 
 
+#: (rule, technique it names, site it names or -1, level, action index): see `Program.entries`
+ActionEntry = tuple[int, int, int, int, int]
+
+
 @attrs.frozen
 class Program:
     """A compiled knowledge base: indexes into the model's facts, techniques, sites and rules.
@@ -51,13 +55,7 @@ class Program:
     slots: tuple[str, ...]
     techniques: tuple[str, ...]
     sites: tuple[str, ...]
-    lowered: tuple[Lowered, ...]
     rule_slots: tuple[tuple[int, ...], ...]
-    #: every verdict action as (rule, technique it names, site it names or -1, level, action
-    #: index), in rule order; its position in this tuple is its *entry number*
-    entries: tuple[tuple[int, int, int, int, int], ...]
-    #: per rule: the numbers of its entries
-    rule_entries: tuple[tuple[int, ...], ...]
     technique_tree: Hierarchy = attrs.field(repr=False)
     site_tree: Hierarchy = attrs.field(repr=False)
     #: complete profile -> technique -> verdict, unqualified actions only (through the index)
@@ -70,6 +68,25 @@ class Program:
     domains: Mapping[int, tuple[object, ...]] = attrs.field(repr=False)
     #: the code screening does not need, generated and compiled on first use
     later: _Later = attrs.field(repr=False, eq=False)
+
+    @property
+    def entries(self) -> tuple[ActionEntry, ...]:
+        """Every verdict action as (rule, technique it names, site it names or -1, level,
+        action index), in rule order; its position in this tuple is its *entry number*. Built
+        on first use (explanations), like `rule_entries` and `lowered`."""
+        return self.later.tables[0]
+
+    @property
+    def rule_entries(self) -> tuple[tuple[int, ...], ...]:
+        """Per rule: the numbers of its entries."""
+        return self.later.tables[1]
+
+    @property
+    def lowered(self) -> tuple[Lowered, ...]:
+        """Every rule's condition lowered to slots, in rule order: lowered again from the
+        model on first use (explanations, partial profiles, analysis), so that a knowledge base
+        used only for screening does not keep them."""
+        return self.later.lowered
 
     def fire_complete(self, values: Sequence[Normal]) -> list[int]:
         """Complete profile -> fired rule indexes, in rule order (through the index)."""
@@ -153,18 +170,22 @@ def _domain(fact: Fact) -> tuple[object, ...] | None:
     return None
 
 
-def compile_model(model: Model) -> Program:
-    slots = tuple(model.facts)
-    slot_of = {name: i for i, name in enumerate(slots)}
-    techniques = model.technique_tree.names
-    sites = model.site_tree.names
+def _lower_all(model: Model) -> tuple[Lowered, ...]:
+    slot_of = {name: i for i, name in enumerate(model.facts)}
+    return tuple(lower(rule.condition, model.facts, slot_of) for rule in model.rules)
+
+
+def _entries(
+    model: Model,
+) -> tuple[tuple[ActionEntry, ...], tuple[tuple[int, ...], ...], list[tuple[tuple[int, int], ...]]]:
+    """`Program.entries`, `Program.rule_entries`, and per rule the (technique, level) pairs
+    its actions without a site name (what the generated code sets)."""
     t_index = model.technique_tree.index
     s_index = model.site_tree.index
-
-    lowered = tuple(lower(rule.condition, model.facts, slot_of) for rule in model.rules)
-    entries: list[tuple[int, int, int, int, int]] = []
+    entries: list[ActionEntry] = []
     rule_entries: list[tuple[int, ...]] = []
     direct: list[tuple[tuple[int, int], ...]] = []
+    same: dict[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]] = {}  # few differ
     for r, rule in enumerate(model.rules):
         named: dict[int, int] = {}
         mine: list[int] = []
@@ -178,8 +199,19 @@ def compile_model(model: Model) -> Program:
             mine.append(len(entries))
             entries.append((r, t0, site, action.level, a))
         rule_entries.append(tuple(mine))
-        direct.append(tuple(sorted(named.items())))
-    rule_slots = tuple(slots_of(c) for c in lowered)
+        pairs = tuple(sorted(named.items()))
+        direct.append(same.setdefault(pairs, pairs))
+    return tuple(entries), tuple(rule_entries), direct
+
+
+def compile_model(model: Model) -> Program:
+    slots = tuple(model.facts)
+    techniques = model.technique_tree.names
+    sites = model.site_tree.names
+    lowered = _lower_all(model)
+    direct = _entries(model)[2]  # the rest is built again if an explanation needs it
+    same_slots: dict[tuple[int, ...], tuple[int, ...]] = {}  # rules read the same facts
+    rule_slots = tuple(same_slots.setdefault(r, r) for r in map(slots_of, lowered))
     domains = {
         i: d for i, name in enumerate(slots) if (d := _domain(model.facts[name])) is not None
     }
@@ -198,17 +230,14 @@ def compile_model(model: Model) -> Program:
         slots=slots,
         techniques=techniques,
         sites=sites,
-        lowered=lowered,
         rule_slots=rule_slots,
-        entries=tuple(entries),
-        rule_entries=tuple(rule_entries),
         technique_tree=model.technique_tree,
         site_tree=model.site_tree,
         screen_complete=namespace["screen"],
         levels_complete=namespace["levels"],
         quick_check=namespace["check"],
         domains=domains,
-        later=_Later(generated, lowered, domains, rule_slots),
+        later=_Later(generated, domains, rule_slots),
     )
 
 
@@ -227,12 +256,10 @@ class _Later:
     def __init__(
         self,
         generator: _Generator,
-        lowered: tuple[Lowered, ...],
         domains: Mapping[int, tuple[object, ...]],
         reads: Sequence[tuple[int, ...]],
     ) -> None:
         self._generator = generator
-        self._lowered = lowered
         self._domains = domains
         self._reads = reads
         self._lock = threading.Lock()
@@ -245,6 +272,15 @@ class _Later:
         self.pscreen: ScreenFn = lambda v: self._unit("plevels").pscreen(v)
 
     @functools.cached_property
+    def lowered(self) -> tuple[Lowered, ...]:
+        return _lower_all(self._generator.model)
+
+    @functools.cached_property
+    def tables(self) -> tuple[tuple[ActionEntry, ...], tuple[tuple[int, ...], ...]]:
+        entries, rule_entries, _ = _entries(self._generator.model)
+        return entries, rule_entries
+
+    @functools.cached_property
     def action_table(self) -> tuple[tuple[FiredAction, ...], ...]:
         """Per rule, its actions as `Result.fired_actions` reports them."""
         return tuple(
@@ -254,8 +290,8 @@ class _Later:
 
     def _tree(self) -> Tree:
         if self._shallow is None:
-            n = len(self._lowered)
-            every = list(enumerate(self._lowered))
+            n = len(self.lowered)
+            every = list(enumerate(self.lowered))
             self._shallow = build(every, dict(self._domains), self._reads, 2 * n + 64)
         return self._shallow
 
@@ -283,7 +319,7 @@ class _Later:
         again."""
         gen = self._generator
         with self._lock:  # generating names constants: one generator at a time
-            deep = build(list(enumerate(self._lowered)), dict(self._domains), self._reads)
+            deep = build(list(enumerate(self.lowered)), dict(self._domains), self._reads)
             lines = gen.screening(deep)
             lines += [line for unit in _UNITS for line in self._lines(unit)]
         return "\n".join(lines) + "\n"

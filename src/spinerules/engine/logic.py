@@ -37,7 +37,13 @@ class Atom:
     op: str
     slot: int
     arg: object
-    text: str  # as written, for explanations
+    #: the condition it was lowered from, for explanations
+    node: n.Condition = attrs.field(eq=False, repr=False)
+
+    @property
+    def text(self) -> str:
+        """The test as written (canonical form), for explanations."""
+        return condition_text(self.node)
 
 
 @attrs.frozen(weakref_slot=False)
@@ -61,7 +67,6 @@ def lower(cond: n.Condition, facts: Mapping[str, Fact], slot_of: Mapping[str, in
         return Junction("and", ())  # an empty conjunction: true for every patient
     fact = facts[cond.fact.name]
     slot = slot_of[fact.name]
-    text = condition_text(cond)
 
     def val(lit: n.Literal) -> object:
         if fact.kind is FactKind.ORDERED:
@@ -69,19 +74,19 @@ def lower(cond: n.Condition, facts: Mapping[str, Fact], slot_of: Mapping[str, in
         return lit.value
 
     if isinstance(cond, n.Compare):
-        return Atom(BY_WRITTEN[cond.op].name, slot, val(cond.value), text)
+        return Atom(BY_WRITTEN[cond.op].name, slot, val(cond.value), cond)
     if isinstance(cond, n.InSet):
         return Atom(
-            "nin" if cond.negated else "in", slot, frozenset(val(v) for v in cond.values), text
+            "nin" if cond.negated else "in", slot, frozenset(val(v) for v in cond.values), cond
         )
     if isinstance(cond, n.Has):
         values = frozenset(str(v.value) for v in cond.values)
         if cond.mode == "one":
-            return Atom("has", slot, next(iter(values)), text)
-        return Atom(cond.mode, slot, values, text)
+            return Atom("has", slot, next(iter(values)), cond)
+        return Atom(cond.mode, slot, values, cond)
     if isinstance(cond, n.Known):
-        return Atom("known" if cond.known else "unknown", slot, None, text)
-    return Atom("true", slot, None, text)
+        return Atom("known" if cond.known else "unknown", slot, None, cond)
+    return Atom("true", slot, None, cond)
 
 
 def slots_of(cond: Lowered) -> tuple[int, ...]:

@@ -392,11 +392,12 @@ class Result:
     def _sited(self) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
         """The fired and the pending actions at a site: (technique, site, level) as named."""
         prog = self._kb.program
+        entries, rule_entries = prog.entries, prog.rule_entries
         out: tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]] = ([], [])
         for rules, found in ((self._fired, out[0]), (self._pending, out[1])):
             for r in rules:
-                for number in prog.rule_entries[r]:
-                    _, t, site, level, _ = prog.entries[number]
+                for number in rule_entries[r]:
+                    _, t, site, level, _ = entries[number]
                     if site >= 0:
                         found.append((t, site, level))
         return out
@@ -494,6 +495,7 @@ class Result:
         """The fired and the pending actions that `verdict(t, at=at)` counts, in rule order."""
         kb = self._kb
         prog = kb.program
+        entries, rule_entries = prog.entries, prog.rule_entries
         techniques, sites = prog.technique_tree, prog.site_tree
         where = self._s(at) if at is not None else -1
         plain_permits = where < 0 or sites.open(where)
@@ -501,8 +503,8 @@ class Result:
         out: tuple[list[Entry], list[Entry]] = ([], [])
         for rules, found in ((self._fired, out[0]), (self._pending, out[1])):
             for r in rules:
-                for number in prog.rule_entries[r]:
-                    _, named, site, level, _ = prog.entries[number]
+                for number in rule_entries[r]:
+                    _, named, site, level, _ = entries[number]
                     permissive = level < RESTRICTIVE
                     if not techniques.reaches(named, t, permissive):
                         continue
@@ -566,10 +568,10 @@ class Result:
     def _naming(self, rules: tuple[int, ...]) -> list[tuple[int, ...]]:
         """Per technique, the numbers of these rules' entries without a site that name it."""
         prog = self._kb.program
-        entries = prog.entries
+        entries, rule_entries = prog.entries, prog.rule_entries
         found: list[list[int]] = [[] for _ in prog.techniques]
         for r in rules:
-            for number in prog.rule_entries[r]:
+            for number in rule_entries[r]:
                 entry = entries[number]
                 if entry[2] < 0:
                     found[entry[1]].append(number)
@@ -632,14 +634,15 @@ class Result:
     def _verdict_disagreements(self) -> list[Disagreement]:
         kb = self._kb
         prog = kb.program
+        entries, rule_entries = prog.entries, prog.rule_entries
         found: dict[tuple[Reason, Reason], list[tuple[str, str | None]]] = {}
         # a permission is overridden only where it counts and a restriction fired: look only
         # at the techniques some fired permission reaches, and there only where the floor is
         # restrictive (most patients have no such place, and the search ends here)
         permitted: set[int] = set()
         for r in self._fired:
-            for number in prog.rule_entries[r]:
-                _, named, _, level, _ = prog.entries[number]
+            for number in rule_entries[r]:
+                _, named, _, level, _ = entries[number]
                 if level < RESTRICTIVE:
                     permitted.update(prog.technique_tree.below(named, permissive=True))
         for t, technique in enumerate(prog.techniques):
@@ -737,6 +740,7 @@ class Result:
         out makes no rule's outcome (fired, silent, pending) different. A red flag typed in for
         a knowledge base that has no rule on red flags for this patient's condition is one."""
         prog = self._kb.program
+        lowered = prog.lowered
         values = self._values
         outcomes: dict[int, bool | None] = {}
         used: set[int] = set()
@@ -745,10 +749,10 @@ class Result:
                 if values[slot] is None or slot in used:
                     continue
                 if r not in outcomes:
-                    outcomes[r] = kleene(prog.lowered[r], values)
+                    outcomes[r] = kleene(lowered[r], values)
                 hidden = list(values)
                 hidden[slot] = None
-                if kleene(prog.lowered[r], hidden) is not outcomes[r]:
+                if kleene(lowered[r], hidden) is not outcomes[r]:
                     used.add(slot)
         return tuple(
             name

@@ -161,6 +161,8 @@ class _Checker:
         self.techniques: dict[str, Node] = {}
         self.sites: dict[str, Node] = {}
         self.rules: list[Rule] = []
+        #: the facts a rule reads, one tuple per combination (thousands of rules share a few)
+        self.read_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.rule_spans: dict[str, Span] = {}
         self.tests: list[tuple[str, n.TestNode]] = []
         self.infos: list[RulesetInfo] = []
@@ -384,6 +386,7 @@ class _Checker:
                 )
             if len(self.errors) != errors_before:
                 continue
+            reads = tuple(dict.fromkeys(f.name for f in condition_facts(stmt.condition)))
             self.rules.append(
                 Rule(
                     id=rule_id,
@@ -393,7 +396,7 @@ class _Checker:
                     cites=tuple(Cite(c.section, c.quote) for c in stmt.cites),
                     ruleset=info.name,
                     document=document,
-                    facts=tuple(dict.fromkeys(f.name for f in condition_facts(stmt.condition))),
+                    facts=self.read_sets.setdefault(reads, reads),
                     span=stmt.span,
                     generalized=stmt.generalizes is not None,
                 )

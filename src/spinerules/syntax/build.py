@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import sys
 from typing import Any
 
 from lark import Token, Transformer
@@ -140,7 +141,8 @@ class Build(Transformer[Token, Any]):
         return self._span([tok])
 
     def _ident(self, tok: Token) -> n.Ident:
-        return n.Ident(str(tok), self._tspan(tok))
+        # names and values repeat thousands of times in a large file: one string each
+        return n.Ident(sys.intern(str(tok)), self._tspan(tok))
 
     def _lit(self, item: Any) -> n.Literal:
         if isinstance(item, n.Literal):
@@ -150,7 +152,7 @@ class Build(Transformer[Token, Any]):
             return n.Literal(True, self._tspan(tok))
         if tok.type == "FALSE":
             return n.Literal(False, self._tspan(tok))
-        return n.Literal(str(tok), self._tspan(tok))
+        return n.Literal(sys.intern(str(tok)), self._tspan(tok))
 
     def _text(self, tok: Token | None) -> str | None:
         return None if tok is None else self._unquote(tok)
@@ -323,7 +325,9 @@ class Build(Transformer[Token, Any]):
 
     def compare(self, items: list[Any]) -> n.Compare:
         name, op, value = items
-        return n.Compare(self._ident(name), str(op), self._lit(value), self._span(items))
+        return n.Compare(
+            self._ident(name), sys.intern(str(op)), self._lit(value), self._span(items)
+        )
 
     def value_set(self, items: list[Any]) -> _Group:
         values = tuple(self._lit(i) for i in items[1:-1] if not _is_comma(i))
@@ -355,7 +359,8 @@ class Build(Transformer[Token, Any]):
         return n.Always(self._span(items))
 
     def truthy(self, items: list[Token]) -> n.Truthy:
-        return n.Truthy(self._ident(items[0]), self._span(items))
+        fact = self._ident(items[0])
+        return n.Truthy(fact, fact.span)  # the name is the whole condition
 
     # actions
     def verdict_verb(self, items: list[Token]) -> Token:

@@ -644,9 +644,11 @@ class _Generator:
                 )
             elif fact.kind is FactKind.ORDERED:
                 ranks = {v: r for r, v in enumerate(fact.values)}
-                lines.append(
-                    f"    if {s} is not None: {s} = {self.const(_FrozenMap(ranks))}.rank({s})"
-                )
+                lines += [
+                    f"    if {s} is not None:",
+                    f"        if {s}.__class__ is not _str: raise _bad",
+                    f"        {s} = {self.const(_FrozenMap(ranks))}[{s}]",
+                ]
             elif fact.kind is FactKind.BOOL:
                 lines.append(
                     f"    if {s} is not None and {s} is not True and {s} is not False: raise _bad"
@@ -688,21 +690,11 @@ class _BadInput(Exception):
     """Raised by the generated checker; the careful checker then says what is wrong."""
 
 
-class _FrozenMap:
-    """Ordered value -> rank, for generated code: `rank()` raises on anything else."""
+class _FrozenMap(dict[str, int]):
+    """Ordered value -> rank, for generated code (a dict, so that looking a value up is a
+    subscript; hashable, so that equal ones are one constant; never changed once made)."""
 
-    __slots__ = ("_ranks",)
+    __slots__ = ()
 
-    def __init__(self, ranks: dict[str, int]) -> None:
-        self._ranks = ranks
-
-    def rank(self, value: object) -> int:
-        if value.__class__ is not str:
-            raise TypeError(value)
-        return self._ranks[value]
-
-    def __hash__(self) -> int:
-        return hash(tuple(self._ranks.items()))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _FrozenMap) and other._ranks == self._ranks
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self.items()))

@@ -850,10 +850,10 @@ class Result:
         rule order: the cheapest complete account of what fired, read from a table built
         once per knowledge base. What each technique inherits through the hierarchies, and
         which action decides, is in `assessments()`."""
-        prog = self._kb.program
+        later = self._kb.program.later
         if self._complete:
-            return tuple(prog.actions_complete(self._values))
-        table = prog.later.action_table
+            return tuple(later.acts(self._values))
+        table = later.action_table
         return tuple(chain.from_iterable(map(table.__getitem__, self._fired)))
 
     @property

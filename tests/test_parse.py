@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from lark import Token
 
+from spinerules.errors import RulesError
 from spinerules.syntax import nodes as n
+from spinerules.syntax.grammar import _Scanner, checker_parser
 from spinerules.syntax.reader import parse_text
+from spinerules.syntax.samples import rule_sources
+from spinerules.syntax.source import Source
 from spinerules.syntax.unparse import condition_text
 
 
@@ -266,3 +273,66 @@ def test_nesting_is_limited_where_it_goes_too_deep() -> None:
         with pytest.raises(RulesError) as info:
             parse_text(head + text)
         assert (info.value.line, info.value.column) == (3, column)
+
+
+# ---- the builder's scanner gives the contextual lexer's tokens ----------------------------
+
+
+def _contextual_tokens(text: str) -> list[tuple[object, ...]]:
+    """The tokens Lark's contextual lexer gives the parser, read while parsing `text`."""
+    steps = checker_parser().parse_interactive(text).iter_parse()  # type: ignore[no-untyped-call]
+    return [_where(t) for t in steps if t.type != "$END"]
+
+
+def _scanned_tokens(text: str) -> list[tuple[object, ...]]:
+    return [_where(t) for t in _Scanner(checker_parser().lexer_conf).lex(text)]
+
+
+def _where(t: Token) -> tuple[object, ...]:
+    return (t.type, str(t), t.start_pos, t.end_pos, t.line, t.column, t.end_line, t.end_column)
+
+
+_ROOT = Path(__file__).resolve().parents[1]
+_FILES = sorted([*(_ROOT / "rulesets").glob("*.rules"), *(_ROOT / "examples").glob("*.rules")])
+
+
+@pytest.mark.parametrize("path", _FILES, ids=lambda p: p.name)
+def test_the_scanner_reads_every_shipped_file_as_the_contextual_lexer(path: Path) -> None:
+    text = Source(path.name, path.read_text(encoding="utf-8")).text
+    tokens = _scanned_tokens(text)
+    assert len(tokens) > 100
+    assert tokens == _contextual_tokens(text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rule_sources())
+def test_the_scanner_reads_every_valid_source_as_the_contextual_lexer(text: str) -> None:
+    assert _scanned_tokens(text) == _contextual_tokens(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if feverr then allow t",  # a name that starts with a keyword's letters
+        "if fever then allow t # not a token: ( { <=\n",
+        'rule a_1: if x <= -3 and y != 0 then caution {t, u} at lumbar "n, (x)"',
+        "fact f: int -5..10\nfact d: ordered a < b < c\n",
+        'reviewed 2026-01-31\nstudy "a \\" quote"',
+    ],
+)
+def test_the_scanner_reads_edge_cases_as_the_contextual_lexer(text: str) -> None:
+    assert _scanned_tokens(text) == _contextual_tokens(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("iffever then allow t", "`iffever` is not a word of the language"),
+        ("if fever then allow T", "unexpected"),
+        ("if fever then allow t\x0b", "unexpected"),
+    ],
+)
+def test_text_the_scanner_cannot_read_is_reported_by_the_grammar(text: str, message: str) -> None:
+    with pytest.raises(RulesError) as caught:
+        parse_text(text)
+    assert message in str(caught.value).lower()

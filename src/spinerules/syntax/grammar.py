@@ -11,8 +11,10 @@ from typing import Any
 
 import lark
 from lark import Token
+from lark.common import LexerConf
+from lark.exceptions import UnexpectedCharacters
 from lark.lark import PostLex
-from lark.lexer import PatternStr
+from lark.lexer import Lexer, PatternStr
 
 from .._resources import grammar_path
 
@@ -67,11 +69,78 @@ class _NoGluedWords(PostLex):
             before = token
 
 
-def _lark(**options: Any) -> lark.Lark:
+#: the grammar's pattern terminals, in the order the scanner tries them (a date before a
+#: number, a number before a name); `_Scanner` refuses a grammar with others
+_PATTERNS = ("STRING", "DATE", "INT", "NAME")
+
+
+class _Scanner(Lexer):
+    """The lexer of the node builder: one regular expression made from the grammar's own
+    terminals, tried once per token (Lark's lexers try each terminal in turn, and reading
+    the tokens was two thirds of reading a large file).
+
+    It gives the contextual lexer's tokens on every text that parses: a word is a keyword when
+    it is spelled as one, else a name (the grammar's NAME leaves every keyword out), and no
+    two terminals match the same text. It is not asked about text that does not parse: the
+    builder's failure sends the text to `checker_parser`, whose contextual lexer finds and
+    describes the error (tests/test_parse.py compares the two lexers' tokens)."""
+
+    __future_interface__ = 0  # `lex(text)`
+
+    def __init__(self, conf: LexerConf) -> None:
+        words: dict[str, str] = {}
+        symbols: dict[str, str] = {}
+        patterns: dict[str, str] = {}
+        for term in conf.terminals:
+            if isinstance(term.pattern, PatternStr):
+                spelled = term.pattern.value
+                (words if WORD.fullmatch(spelled) else symbols)[spelled] = term.name
+            elif term.name not in conf.ignore:
+                patterns[term.name] = term.pattern.to_regexp()
+        if set(patterns) != set(_PATTERNS) or set(conf.ignore) != {"WS", "COMMENT"}:
+            raise AssertionError(f"the scanner does not know these terminals: {sorted(patterns)}")
+        by_length = sorted(symbols, key=len, reverse=True)  # `<=` before `<`
+        alternatives = [
+            r"(?P<_space>[ \t\f\r\n]+)",
+            r"(?P<_comment>#[^\n]*)",
+            *(f"(?P<{name}>{patterns[name]})" for name in _PATTERNS),
+            r"(?P<_word>[a-z_][a-z0-9_]*)",  # what NAME left: a keyword
+            f"(?P<_symbol>{'|'.join(map(re.escape, by_length))})",
+        ]
+        self._match = re.compile("|".join(alternatives)).match
+        self._words = words
+        self._symbols = symbols
+
+    def lex(self, text: str) -> Iterator[Token]:  # type: ignore[override]
+        match, words, symbols = self._match, self._words, self._symbols
+        pos, line, line_start, end = 0, 1, 0, len(text)
+        while pos < end:
+            found = match(text, pos)
+            if found is None:
+                raise UnexpectedCharacters(text, pos, line, pos - line_start + 1)  # type: ignore[no-untyped-call]
+            kind, value, stop = found.lastgroup, found.group(), found.end()
+            if kind == "_space":
+                breaks = value.count("\n")
+                if breaks:
+                    line += breaks
+                    line_start = pos + value.rindex("\n") + 1
+            elif kind != "_comment":
+                if kind == "_word":
+                    kind = words.get(value)
+                elif kind == "_symbol":
+                    kind = symbols[value]
+                if kind is None:  # a word the grammar spells only with others: not a token
+                    raise UnexpectedCharacters(text, pos, line, pos - line_start + 1)  # type: ignore[no-untyped-call]
+                column = pos - line_start + 1
+                yield Token(kind, value, pos, line, column, line, column + len(value), stop)
+            pos = stop
+
+
+def _lark(lexer: str | type[Lexer] = "contextual", **options: Any) -> lark.Lark:
     return lark.Lark(
         grammar_path().read_text(encoding="utf-8"),
         parser="lalr",
-        lexer="contextual",
+        lexer=lexer,
         maybe_placeholders=True,
         postlex=_NoGluedWords(),
         **options,
@@ -87,7 +156,7 @@ def checker_parser() -> lark.Lark:
 def builder_parser(callbacks: object) -> lark.Lark:
     """The grammar with `callbacks` building the nodes during the parse (no tree): every token
     is kept, so that a node's span runs from its first token to its last."""
-    return _lark(keep_all_tokens=True, transformer=callbacks)
+    return _lark(_Scanner, keep_all_tokens=True, transformer=callbacks)
 
 
 @cache

@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from .._collector import paused
 from ..model.model import BY_LEVEL, RESTRICTIVE, Fact, FactKind, Hierarchy, Model, Verdict
 from ..model.profile import Normal
 from .index import Cond, Leaf, Tree, build
@@ -273,11 +274,13 @@ class _Later:
 
     @functools.cached_property
     def lowered(self) -> tuple[Lowered, ...]:
-        return _lower_all(self._generator.model)
+        with paused():  # tens of thousands of small objects, no cycles
+            return _lower_all(self._generator.model)
 
     @functools.cached_property
     def tables(self) -> tuple[tuple[ActionEntry, ...], tuple[tuple[int, ...], ...]]:
-        entries, rule_entries, _ = _entries(self._generator.model)
+        with paused():
+            entries, rule_entries, _ = _entries(self._generator.model)
         return entries, rule_entries
 
     @functools.cached_property

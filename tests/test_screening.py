@@ -238,7 +238,7 @@ def _unpickled() -> KnowledgeBase:
     return pickle.loads(pickle.dumps(spinerules.load_all()))  # type: ignore[no-any-return]
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=12, deadline=None)  # each full `to_dict` is milliseconds
 @given(st.lists(FACT_VALUES, min_size=1, max_size=5))
 def test_a_pickled_knowledge_base_answers_identically(rows: list[dict[str, Any]]) -> None:
     kb = spinerules.load_all()
